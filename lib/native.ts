@@ -1,0 +1,122 @@
+/**
+ * The types of the native addon. Every other module reaches C-core through this one; nothing else loads the
+ * binding.
+ *
+ * Conventions across the boundary:
+ * - Deadlines are milliseconds since the Unix epoch; `Infinity` means no deadline.
+ * - Metadata is a flat array `[key, value, key, value, ...]`. Values of keys ending in `-bin` are Buffers, all
+ *   other values are strings. Keys are lowercase; TypeScript validates them before they get here.
+ * - Messages are Buffers holding serialized bytes. The native layer copies them, so JavaScript may reuse a Buffer
+ *   once the call that took it returns.
+ * - Callbacks run on the JavaScript thread, on a later turn of the event loop, never inside the call that
+ *   registered them.
+ */
+import * as path from 'path';
+
+export type NativeMetadata = Array<string | Buffer>;
+
+export interface NativeStatus {
+  code: number;
+  details: string;
+  metadata: NativeMetadata;
+}
+
+/** One batch of operations for `NativeCall.startBatch`. Each present field adds one C-core operation. */
+export interface NativeBatch {
+  sendInitialMetadata?: NativeMetadata;
+  sendMessage?: Buffer;
+  /** C-core write flags for `sendMessage`: 1 buffer hint, 2 no compression. */
+  sendMessageFlags?: number;
+  sendCloseFromClient?: true;
+  sendStatusFromServer?: NativeStatus;
+  recvInitialMetadata?: true;
+  recvMessage?: true;
+  recvStatusOnClient?: true;
+  recvCloseOnServer?: true;
+}
+
+/** What a finished batch returns; a field is present when the batch asked for it. */
+export interface NativeBatchResult {
+  metadata?: NativeMetadata;
+  /** The received message, or `null` at the end of the stream. */
+  message?: Buffer | null;
+  status?: NativeStatus;
+  /** From `recvCloseOnServer`: true when the call was cancelled or ended with an error. */
+  cancelled?: boolean;
+}
+
+/**
+ * A C-core call, on either side. C-core allows one batch of each kind of operation in flight at a time; the
+ * callback's `error` is set only when C-core reports that the batch failed as a whole (`ok == false`), which for a
+ * client means the call already ended and the status will say why.
+ */
+export interface NativeCall {
+  startBatch(batch: NativeBatch, callback: (error: Error | null, result: NativeBatchResult) => void): void;
+  cancel(): void;
+  cancelWithStatus(code: number, details: string): void;
+  getPeer(): string;
+}
+
+export interface NativeChannel {
+  getTarget(): string;
+  getConnectivityState(tryToConnect: boolean): number;
+  /** Calls back with `true` when the state changed from `lastState`, `false` when the deadline passed first. */
+  watchConnectivityState(lastState: number, deadline: number, callback: (changed: boolean) => void): void;
+  /**
+   * Creates a call. `host` overrides the `:authority` of this call; `parent` is a server call whose deadline and
+   * cancellation propagate according to `propagateFlags` (C-core's GRPC_PROPAGATE_* bits).
+   */
+  createCall(method: string, deadline: number, host: string | null, parent: NativeCall | null,
+    propagateFlags: number): NativeCall;
+  close(): void;
+}
+
+/** A call that a server accepted, with what the client sent in its headers. */
+export interface NativeServerCallInfo {
+  call: NativeCall;
+  method: string;
+  host: string;
+  deadline: number;
+  metadata: NativeMetadata;
+}
+
+export interface NativeServer {
+  /** Binds an address; returns the bound port (for `unix:` addresses, 1). Throws when C-core cannot bind. */
+  addPort(address: string, credentials: NativeServerCredentials): number;
+  start(): void;
+  /** Asks for the next incoming call. The callback gets `null` once the server shuts down. */
+  requestCall(callback: (info: NativeServerCallInfo | null) => void): void;
+  /** Stops accepting calls; the callback runs once every call has ended. */
+  shutdown(callback: () => void): void;
+  /** Cancels every call in flight, with status UNAVAILABLE for the peers. */
+  cancelAllCalls(): void;
+}
+
+/** Opaque handles of C-core credentials. */
+export interface NativeChannelCredentials {
+  readonly kind: 'channel';
+}
+export interface NativeCallCredentials {
+  readonly kind: 'call';
+}
+export interface NativeServerCredentials {
+  readonly kind: 'server';
+}
+
+/** Channel options as C-core channel arguments: integers and strings only. */
+export type NativeChannelArgs = Record<string, string | number>;
+
+export interface NativeBinding {
+  Channel: new (target: string, credentials: NativeChannelCredentials, args: NativeChannelArgs) => NativeChannel;
+  Server: new (args: NativeChannelArgs) => NativeServer;
+  insecureChannelCredentials(): NativeChannelCredentials;
+  insecureServerCredentials(): NativeServerCredentials;
+  /** The version of the linked C-core, for example `29.0.0` for gRPC 1.51. */
+  coreVersion(): string;
+  /** The package version of gRPC that the linked C-core belongs to. */
+  grpcVersion(): string;
+}
+
+// node-gyp-build prefers prebuilds/<platform>-<arch>/ and falls back to build/Release.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const binding: NativeBinding = require('node-gyp-build')(path.join(__dirname, '..'));
