@@ -5,6 +5,7 @@
 import type { Metadata } from './metadata';
 import type { Status } from './constants';
 import type { AuthContext } from './auth-context';
+import type { CallCredentials } from './call-credentials';
 
 export interface StatusObject {
   code: Status;
@@ -37,4 +38,6 @@ export interface Call {
   cancelWithStatus(status: Status, details: string): void;
   getPeer(): string;
   getAuthContext(): AuthContext | null;
+  /** Sets per-call credentials; only before `start`. */
+  setCredentials(credentials: CallCredentials): void;
 }

@@ -1,0 +1,84 @@
+#!/bin/sh
+# Installs the system packages that building and testing grpc-native need, and enables Debian source
+# packages so that scripts/build-static-deps.sh can run `apt-get source`.
+# Safe to run again: when every package and the deb-src entry are present it changes nothing and exits quickly.
+set -eu
+
+# C-core and its dependencies (static archives included), the build tools, the Python peer used by the
+# interoperability tests, unicode-data for regenerating re2's Unicode tables, and dpkg-dev for `apt-get source`.
+PACKAGES="libgrpc-dev libssl-dev libc-ares-dev zlib1g-dev libabsl-dev libre2-dev pkg-config cmake g++ make \
+protobuf-compiler python3-grpcio unicode-data dpkg-dev"
+
+SOURCES_FILE=/etc/apt/sources.list.d/grpc-native-deb-src.sources
+
+if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "setup.sh: this script supports Debian (apt-get) only." >&2
+  echo "Install the equivalents of these packages with your package manager, then build:" >&2
+  echo "  $PACKAGES" >&2
+  exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO=sudo
+else
+  SUDO=missing
+fi
+
+run_as_root() {
+  if [ "$SUDO" = missing ]; then
+    echo "setup.sh: must run as root (or with sudo installed) to run: $*" >&2
+    exit 1
+  fi
+  $SUDO "$@"
+}
+
+missing=
+for package in $PACKAGES; do
+  status=$(dpkg-query -W -f '${db:Status-Abbrev}' "$package" 2>/dev/null || true)
+  case "$status" in
+    ii*) ;;
+    *) missing="$missing $package" ;;
+  esac
+done
+
+# `apt-get source` needs a deb-src entry for the same suites as the enabled deb entries.
+has_deb_src() {
+  grep -Eqs '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/*
+}
+
+added_sources=no
+if ! has_deb_src; then
+  . /etc/os-release
+  codename=${VERSION_CODENAME:?setup.sh: /etc/os-release has no VERSION_CODENAME}
+  echo "setup.sh: adding Debian source entries for $codename in $SOURCES_FILE"
+  run_as_root tee "$SOURCES_FILE" >/dev/null <<EOF
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $codename $codename-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $codename-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  added_sources=yes
+fi
+
+if [ -z "$missing" ] && [ "$added_sources" = no ]; then
+  echo "setup.sh: all system packages are installed."
+  exit 0
+fi
+
+run_as_root apt-get update
+if [ -n "$missing" ]; then
+  echo "setup.sh: installing$missing"
+  # $missing is a space-separated list of package names and must split into words.
+  # shellcheck disable=SC2086
+  run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
+fi
+echo "setup.sh: done."
