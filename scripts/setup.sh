@@ -69,7 +69,8 @@ EOF
   added_sources=yes
 fi
 
-if [ -z "$missing" ] && [ "$added_sources" = no ]; then
+# After the deb-src entry is added, `apt-get update` must run once before `apt-cache showsrc` finds abseil.
+if [ -z "$missing" ] && [ "$added_sources" = no ] && apt-cache showsrc abseil re2 >/dev/null 2>&1; then
   echo "setup.sh: all system packages are installed."
   exit 0
 fi
