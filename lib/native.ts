@@ -113,8 +113,6 @@ export interface NativeBinding {
   insecureServerCredentials(): NativeServerCredentials;
   /** The version of the linked C-core, for example `29.0.0` for gRPC 1.51. */
   coreVersion(): string;
-  /** The package version of gRPC that the linked C-core belongs to. */
-  grpcVersion(): string;
 }
 
 // node-gyp-build prefers prebuilds/<platform>-<arch>/ and falls back to build/Release.

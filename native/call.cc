@@ -1,0 +1,122 @@
+#include "call.h"
+
+#include <grpc/support/alloc.h>
+
+#include <string>
+
+#include "addon.h"
+#include "batch.h"
+
+namespace grpc_native {
+
+const char* CallErrorName(grpc_call_error error) {
+  switch (error) {
+    case GRPC_CALL_OK: return "GRPC_CALL_OK";
+    case GRPC_CALL_ERROR: return "GRPC_CALL_ERROR";
+    case GRPC_CALL_ERROR_NOT_ON_SERVER: return "GRPC_CALL_ERROR_NOT_ON_SERVER";
+    case GRPC_CALL_ERROR_NOT_ON_CLIENT: return "GRPC_CALL_ERROR_NOT_ON_CLIENT";
+    case GRPC_CALL_ERROR_ALREADY_ACCEPTED: return "GRPC_CALL_ERROR_ALREADY_ACCEPTED";
+    case GRPC_CALL_ERROR_ALREADY_INVOKED: return "GRPC_CALL_ERROR_ALREADY_INVOKED";
+    case GRPC_CALL_ERROR_NOT_INVOKED: return "GRPC_CALL_ERROR_NOT_INVOKED";
+    case GRPC_CALL_ERROR_ALREADY_FINISHED: return "GRPC_CALL_ERROR_ALREADY_FINISHED";
+    case GRPC_CALL_ERROR_TOO_MANY_OPERATIONS: return "GRPC_CALL_ERROR_TOO_MANY_OPERATIONS";
+    case GRPC_CALL_ERROR_INVALID_FLAGS: return "GRPC_CALL_ERROR_INVALID_FLAGS";
+    case GRPC_CALL_ERROR_INVALID_METADATA: return "GRPC_CALL_ERROR_INVALID_METADATA";
+    case GRPC_CALL_ERROR_INVALID_MESSAGE: return "GRPC_CALL_ERROR_INVALID_MESSAGE";
+    case GRPC_CALL_ERROR_NOT_SERVER_COMPLETION_QUEUE: return "GRPC_CALL_ERROR_NOT_SERVER_COMPLETION_QUEUE";
+    case GRPC_CALL_ERROR_BATCH_TOO_BIG: return "GRPC_CALL_ERROR_BATCH_TOO_BIG";
+    case GRPC_CALL_ERROR_PAYLOAD_TYPE_MISMATCH: return "GRPC_CALL_ERROR_PAYLOAD_TYPE_MISMATCH";
+    case GRPC_CALL_ERROR_COMPLETION_QUEUE_SHUTDOWN: return "GRPC_CALL_ERROR_COMPLETION_QUEUE_SHUTDOWN";
+  }
+  return "unknown grpc_call_error";
+}
+
+void Call::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function constructor = DefineClass(env, "Call", {
+      InstanceMethod<&Call::StartBatch>("startBatch"),
+      InstanceMethod<&Call::Cancel>("cancel"),
+      InstanceMethod<&Call::CancelWithStatus>("cancelWithStatus"),
+      InstanceMethod<&Call::GetPeer>("getPeer"),
+  });
+  GetAddonData(env)->call_constructor = Napi::Persistent(constructor);
+}
+
+Napi::Object Call::Wrap(Napi::Env env, grpc_call* call) {
+  Napi::Object object = GetAddonData(env)->call_constructor.New({});
+  Unwrap(object)->call_ = call;
+  return object;
+}
+
+Call* Call::FromValue(Napi::Env env, Napi::Value value, const char* what) {
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(GetAddonData(env)->call_constructor.Value())) {
+    throw Napi::TypeError::New(env, std::string(what) + " must be a call");
+  }
+  return Unwrap(value.As<Napi::Object>());
+}
+
+Call::Call(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Call>(info) {
+  // Calls are made only by Channel.createCall and Server.requestCall, which fill call_ right after this.
+  pump_ = GetAddonData(info.Env())->pump;
+  pump_->Track(this);
+}
+
+Call::~Call() {
+  pump_->Untrack(this);
+  Close();
+}
+
+void Call::Close() {
+  if (call_ == nullptr) return;
+
+  // Unref cancels a call that has not finished; batches in flight still complete on the queue.
+  grpc_call_unref(call_);
+  call_ = nullptr;
+}
+
+grpc_call* Call::Get(Napi::Env env) const {
+  if (call_ == nullptr) throw Napi::Error::New(env, "the call was released because the environment is closing");
+  return call_;
+}
+
+Napi::Value Call::StartBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "startBatch: batch must be an object");
+  if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "startBatch: callback must be a function");
+  grpc_call* call = Get(env);
+
+  auto* batch = new Batch(env, Value(), info[0].As<Napi::Object>(), info[1].As<Napi::Function>());
+  void* tag = pump_->Start(batch, true);
+  grpc_call_error error = grpc_call_start_batch(call, batch->ops(), batch->size(), tag, nullptr);
+  if (error != GRPC_CALL_OK) {
+    pump_->Abandon(batch);
+    throw Napi::Error::New(env, std::string("startBatch failed: ") + CallErrorName(error));
+  }
+  return env.Undefined();
+}
+
+void Call::Cancel(const Napi::CallbackInfo& info) {
+  if (call_ != nullptr) grpc_call_cancel(call_, nullptr);
+}
+
+void Call::CancelWithStatus(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "cancelWithStatus: code must be a number");
+  if (!info[1].IsString()) throw Napi::TypeError::New(env, "cancelWithStatus: details must be a string");
+  if (call_ == nullptr) return;
+
+  auto code = static_cast<grpc_status_code>(info[0].As<Napi::Number>().Int32Value());
+  std::string details = info[1].As<Napi::String>().Utf8Value();
+  grpc_call_cancel_with_status(call_, code, details.c_str(), nullptr);
+}
+
+Napi::Value Call::GetPeer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (call_ == nullptr) return Napi::String::New(env, "unknown");
+
+  char* peer = grpc_call_get_peer(call_);
+  Napi::String result = Napi::String::New(env, peer);
+  gpr_free(peer);
+  return result;
+}
+
+}  // namespace grpc_native

@@ -1,0 +1,125 @@
+#include "util/metadata.h"
+
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/slice.h>
+
+#include <string>
+
+namespace grpc_native {
+
+namespace {
+
+// Received messages at least this large are handed to JavaScript without a copy: the Buffer points into C-core's
+// slice and releases it when collected. Smaller ones are copied, which costs less than an external Buffer.
+constexpr size_t kZeroCopyThreshold = 16 * 1024;
+
+grpc_slice SliceFromBuffer(Napi::Buffer<char> buffer) {
+  return grpc_slice_from_copied_buffer(buffer.Data(), buffer.Length());
+}
+
+}  // namespace
+
+grpc_slice SliceFromString(Napi::Env env, Napi::Value value, const char* what) {
+  if (!value.IsString()) {
+    throw Napi::TypeError::New(env, std::string(what) + " must be a string");
+  }
+  std::string text = value.As<Napi::String>().Utf8Value();
+  return grpc_slice_from_copied_buffer(text.data(), text.size());
+}
+
+Napi::String StringFromSlice(Napi::Env env, const grpc_slice& slice) {
+  return Napi::String::New(env, reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(slice)),
+                           GRPC_SLICE_LENGTH(slice));
+}
+
+OutgoingMetadata::~OutgoingMetadata() {
+  for (grpc_metadata& entry : entries_) {
+    grpc_slice_unref(entry.key);
+    grpc_slice_unref(entry.value);
+  }
+}
+
+void OutgoingMetadata::Assign(Napi::Env env, Napi::Value value, const char* what) {
+  if (!value.IsArray()) {
+    throw Napi::TypeError::New(env, std::string(what) + " must be an array of keys and values");
+  }
+  Napi::Array array = value.As<Napi::Array>();
+  uint32_t length = array.Length();
+  if (length % 2 != 0) {
+    throw Napi::TypeError::New(env, std::string(what) + " must have an even number of entries");
+  }
+
+  entries_.reserve(length / 2);
+  for (uint32_t i = 0; i < length; i += 2) {
+    Napi::Value key = array.Get(i);
+    Napi::Value entry_value = array.Get(i + 1);
+
+    grpc_metadata entry = {};
+    entry.key = SliceFromString(env, key, "metadata key");
+    if (entry_value.IsBuffer()) {
+      entry.value = SliceFromBuffer(entry_value.As<Napi::Buffer<char>>());
+    } else if (entry_value.IsString()) {
+      entry.value = SliceFromString(env, entry_value, "metadata value");
+    } else {
+      grpc_slice_unref(entry.key);
+      throw Napi::TypeError::New(env, std::string(what) + " values must be strings or Buffers");
+    }
+    entries_.push_back(entry);
+  }
+}
+
+Napi::Array MetadataToArray(Napi::Env env, const grpc_metadata_array& metadata) {
+  Napi::Array array = Napi::Array::New(env, metadata.count * 2);
+  for (size_t i = 0; i < metadata.count; i++) {
+    const grpc_metadata& entry = metadata.metadata[i];
+    const grpc_slice& key = entry.key;
+    size_t key_length = GRPC_SLICE_LENGTH(key);
+    const char* key_data = reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(key));
+    bool binary = key_length > 4 && std::string(key_data + key_length - 4, 4) == "-bin";
+
+    array.Set(i * 2, StringFromSlice(env, key));
+    if (binary) {
+      array.Set(i * 2 + 1,
+                Napi::Buffer<char>::Copy(env, reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(entry.value)),
+                                         GRPC_SLICE_LENGTH(entry.value)));
+    } else {
+      array.Set(i * 2 + 1, StringFromSlice(env, entry.value));
+    }
+  }
+  return array;
+}
+
+grpc_byte_buffer* ByteBufferFromBuffer(Napi::Env env, Napi::Value value, const char* what) {
+  if (!value.IsBuffer()) {
+    throw Napi::TypeError::New(env, std::string(what) + " must be a Buffer");
+  }
+  grpc_slice slice = SliceFromBuffer(value.As<Napi::Buffer<char>>());
+  grpc_byte_buffer* buffer = grpc_raw_byte_buffer_create(&slice, 1);
+  grpc_slice_unref(slice);
+  return buffer;
+}
+
+Napi::Value BufferFromByteBuffer(Napi::Env env, grpc_byte_buffer* buffer) {
+  grpc_byte_buffer_reader reader;
+  if (!grpc_byte_buffer_reader_init(&reader, buffer)) {
+    throw Napi::Error::New(env, "failed to decompress a received message");
+  }
+  grpc_slice slice = grpc_byte_buffer_reader_readall(&reader);
+  grpc_byte_buffer_reader_destroy(&reader);
+
+  size_t length = GRPC_SLICE_LENGTH(slice);
+  char* data = reinterpret_cast<char*>(GRPC_SLICE_START_PTR(slice));
+  if (length < kZeroCopyThreshold || slice.refcount == nullptr) {
+    Napi::Value copy = Napi::Buffer<char>::Copy(env, data, length);
+    grpc_slice_unref(slice);
+    return copy;
+  }
+
+  auto* owned = new grpc_slice(slice);
+  return Napi::Buffer<char>::New(env, data, length, [](Napi::Env, char*, grpc_slice* held) {
+    grpc_slice_unref(*held);
+    delete held;
+  }, owned);
+}
+
+}  // namespace grpc_native
