@@ -1,0 +1,108 @@
+/**
+ * A channel: a virtual connection to a target, on which calls are made. It wraps a C-core channel; C-core does
+ * name resolution, load balancing, connection management and retries.
+ */
+import type { Call } from './call-interface';
+import { ChannelCredentials } from './channel-credentials';
+import { ChannelOptions, channelOptionsToNative } from './channel-options';
+import { ConnectivityState, Propagate } from './constants';
+import type { Deadline } from './deadline';
+import { trace } from './logging';
+import { LogVerbosity } from './constants';
+import { binding, NativeCall, NativeChannel } from './native';
+import { NativeClientCall } from './native-call';
+
+const TRACER = 'channel';
+
+/** A server call that can be the parent of a client call, for deadline and cancellation propagation. */
+export interface ParentCall {
+  _getNativeCall(): NativeCall;
+}
+
+export function deadlineToMillis(deadline: Deadline | null | undefined): number {
+  if (deadline === undefined || deadline === null) {
+    return Infinity;
+  }
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+export class Channel {
+  private readonly native: NativeChannel;
+  private readonly target: string;
+  private closed = false;
+
+  constructor(target: string, credentials: ChannelCredentials, options: ChannelOptions = {}) {
+    if (typeof target !== 'string') {
+      throw new TypeError('Channel target must be a string');
+    }
+    if (!(credentials instanceof ChannelCredentials)) {
+      throw new TypeError('Channel credentials must be a ChannelCredentials object');
+    }
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError('Channel options must be an object');
+    }
+
+    this.target = target;
+    this.native = new binding.Channel(target, credentials._getNative(), channelOptionsToNative(options));
+    trace(LogVerbosity.DEBUG, TRACER, `created channel to ${target}`);
+  }
+
+  /** Closes the channel. New calls fail; calls in flight end with UNAVAILABLE. Closing twice is harmless. */
+  close(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.native.close();
+    trace(LogVerbosity.DEBUG, TRACER, `closed channel to ${this.target}`);
+  }
+
+  getTarget(): string {
+    return this.target;
+  }
+
+  getConnectivityState(tryToConnect: boolean): ConnectivityState {
+    if (this.closed) {
+      return ConnectivityState.SHUTDOWN;
+    }
+    return this.native.getConnectivityState(Boolean(tryToConnect));
+  }
+
+  /**
+   * Calls back once the state differs from `currentState`, or with an error once `deadline` passes first.
+   * Waiting does not keep the process alive, as in grpc-js.
+   */
+  watchConnectivityState(currentState: ConnectivityState, deadline: Deadline,
+    callback: (error?: Error) => void): void {
+    if (this.closed) {
+      throw new Error('Channel has been shut down');
+    }
+    const deadlineMillis = deadlineToMillis(deadline);
+    if (deadlineMillis <= Date.now()) {
+      process.nextTick(callback, new Error('Deadline passed without connectivity state change'));
+      return;
+    }
+    this.native.watchConnectivityState(currentState, deadlineMillis, (changed) => {
+      callback(changed ? undefined : new Error('Deadline passed without connectivity state change'));
+    });
+  }
+
+  /**
+   * Creates a call. `host` overrides the call's `:authority`; `parentCall` (a server call) passes on its deadline
+   * and cancellation as `propagateFlags` say.
+   */
+  createCall(method: string, deadline: Deadline | null | undefined, host: string | null | undefined,
+    parentCall: ParentCall | null | undefined, propagateFlags: number | null | undefined): Call {
+    if (typeof method !== 'string') {
+      throw new TypeError('Channel.createCall: method must be a string');
+    }
+    if (this.closed) {
+      throw new Error('Channel has been shut down');
+    }
+
+    const parent = parentCall ? parentCall._getNativeCall() : null;
+    const flags = propagateFlags ?? Propagate.DEFAULTS;
+    const native = this.native.createCall(method, deadlineToMillis(deadline), host ?? null, parent, flags);
+    return new NativeClientCall(native, method);
+  }
+}

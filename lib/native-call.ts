@@ -1,0 +1,189 @@
+/**
+ * The client call at the bottom of the interceptor stack: turns the `Call` interface into C-core batches.
+ *
+ * Sends issued in the same turn of the event loop (start, the first message, half-close) go to C-core as one batch.
+ * Receives are separate batches because each completes at a different time: initial metadata, one message per
+ * `startRead`, and the status. The listener sees metadata first, then messages, then exactly one status: a status
+ * that arrives while metadata or a read is still outstanding waits for them.
+ */
+import type { AuthContext } from './auth-context';
+import type { CallCredentials } from './call-credentials';
+import type { Call, InterceptingListener, MessageContext, StatusObject } from './call-interface';
+import { LogVerbosity, Status } from './constants';
+import { isTracerEnabled, trace } from './logging';
+import { Metadata, metadataFromNative, metadataToNative } from './metadata';
+import type { NativeBatch, NativeBatchResult, NativeCall, NativeStatus } from './native';
+
+const TRACER = 'call_stream';
+
+let nextCallNumber = 0;
+
+export class NativeClientCall implements Call {
+  private listener: InterceptingListener | null = null;
+  private readonly callNumber = nextCallNumber++;
+
+  // Sends collected during this turn of the event loop, and what to call when they are done.
+  private pendingSends: NativeBatch | null = null;
+  private pendingSendCallbacks: Array<(error: Error | null) => void> = [];
+  // Receives asked for while sends are being collected; they start right after the sends.
+  private pendingReceives: Array<() => void> = [];
+
+  private metadataReceived = false;
+  private readInFlight = false;
+  private receivedStatus: StatusObject | null = null;
+  private statusDelivered = false;
+
+  constructor(private readonly native: NativeCall, private readonly method: string) {}
+
+  start(metadata: Metadata, listener: InterceptingListener): void {
+    this.traceCall(() => `starting ${this.method}`);
+    this.listener = listener;
+
+    this.addSends({ sendInitialMetadata: metadataToNative(metadata) });
+    this.startReceive({ recvInitialMetadata: true }, (result) => {
+      this.metadataReceived = true;
+      this.listener?.onReceiveMetadata(metadataFromNative(result.metadata ?? []));
+      this.maybeDeliverStatus();
+    });
+    this.startReceive({ recvStatusOnClient: true }, (result) => {
+      this.receivedStatus = statusFromNative(result.status);
+      this.traceCall(() => `received status ${this.receivedStatus?.code} "${this.receivedStatus?.details}"`);
+      this.maybeDeliverStatus();
+    });
+  }
+
+  sendMessageWithContext(context: MessageContext, message: Buffer): void {
+    const batch: NativeBatch = { sendMessage: message };
+    if (context.flags) {
+      batch.sendMessageFlags = context.flags;
+    }
+    this.addSends(batch, context.callback);
+  }
+
+  startRead(): void {
+    if (this.readInFlight || this.statusDelivered) {
+      return;
+    }
+    this.readInFlight = true;
+    this.startReceive({ recvMessage: true }, (result) => {
+      this.readInFlight = false;
+      const message = result.message;
+      if (message !== null && message !== undefined && !this.statusDelivered) {
+        this.listener?.onReceiveMessage(message);
+      }
+      this.maybeDeliverStatus();
+    });
+  }
+
+  halfClose(): void {
+    this.addSends({ sendCloseFromClient: true });
+  }
+
+  cancelWithStatus(status: Status, details: string): void {
+    this.traceCall(() => `cancelled with status ${status} "${details}"`);
+    this.native.cancelWithStatus(status, details);
+  }
+
+  getPeer(): string {
+    return this.native.getPeer();
+  }
+
+  getAuthContext(): AuthContext | null {
+    // TODO: return the connection's auth context once the security layer exposes it for client calls.
+    return null;
+  }
+
+  setCredentials(credentials: CallCredentials): void {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { callSetCredentials } = require('./native-security');
+    callSetCredentials(this.native, credentials._getNative());
+  }
+
+  getCallNumber(): number {
+    return this.callNumber;
+  }
+
+  private addSends(batch: NativeBatch, callback?: (error?: Error | null) => void): void {
+    if (this.pendingSends !== null && batch.sendMessage !== undefined && this.pendingSends.sendMessage !== undefined) {
+      // C-core takes one message per batch: send what is collected and start collecting again.
+      this.flushSends();
+    }
+    if (this.pendingSends === null) {
+      this.pendingSends = {};
+      queueMicrotask(() => this.flushSends());
+    }
+    Object.assign(this.pendingSends, batch);
+    if (callback) {
+      this.pendingSendCallbacks.push(callback);
+    }
+  }
+
+  private flushSends(): void {
+    const batch = this.pendingSends;
+    if (batch === null) {
+      return;
+    }
+    const callbacks = this.pendingSendCallbacks;
+    const receives = this.pendingReceives;
+    this.pendingSends = null;
+    this.pendingSendCallbacks = [];
+    this.pendingReceives = [];
+
+    const done = (error: Error | null) => {
+      for (const callback of callbacks) {
+        callback(error);
+      }
+    };
+    try {
+      this.native.startBatch(batch, (error) => done(error));
+    } catch (error) {
+      // C-core refused the batch, for example a write after the call ended: the status tells the listener why.
+      this.traceCall(() => `send batch refused: ${(error as Error).message}`);
+      process.nextTick(done, error as Error);
+    }
+    for (const receive of receives) {
+      receive();
+    }
+  }
+
+  private startReceive(batch: NativeBatch, onResult: (result: NativeBatchResult) => void): void {
+    const start = () => {
+      try {
+        this.native.startBatch(batch, (_error, result) => onResult(result));
+      } catch (error) {
+        // C-core refuses receives once the call is over; an empty result reads as "no more messages".
+        this.traceCall(() => `receive batch refused: ${(error as Error).message}`);
+        process.nextTick(onResult, { message: null });
+      }
+    };
+    // Sends go first, so that C-core sees the initial metadata before any receive.
+    if (this.pendingSends !== null) {
+      this.pendingReceives.push(start);
+    } else {
+      start();
+    }
+  }
+
+  private maybeDeliverStatus(): void {
+    if (this.statusDelivered || this.receivedStatus === null || !this.metadataReceived || this.readInFlight) {
+      return;
+    }
+    this.statusDelivered = true;
+    const listener = this.listener;
+    this.listener = null;
+    listener?.onReceiveStatus(this.receivedStatus);
+  }
+
+  private traceCall(text: () => string): void {
+    if (isTracerEnabled(TRACER)) {
+      trace(LogVerbosity.DEBUG, TRACER, `[${this.callNumber}] ${text()}`);
+    }
+  }
+}
+
+function statusFromNative(status: NativeStatus | undefined): StatusObject {
+  if (status === undefined) {
+    return { code: Status.INTERNAL, details: 'C-core returned no status', metadata: new Metadata() };
+  }
+  return { code: status.code, details: status.details, metadata: metadataFromNative(status.metadata) };
+}
