@@ -29,6 +29,9 @@ else()
 endif()
 
 find_package(PkgConfig REQUIRED)
+# pkg_check_modules keeps its first result in the cache. Clearing its marker makes a change of
+# GRPC_NATIVE_CORE_DIR take effect in an existing build folder.
+unset(__pkg_config_checked_GRPC_CORE CACHE)
 pkg_check_modules(GRPC_CORE REQUIRED grpc)
 
 # Sets out_var to the default deps folder, named after the installed Debian versions the same way as in
@@ -73,7 +76,7 @@ function(_grpc_native_resolve_library name out_var)
     set(${out_var} "${name}" PARENT_SCOPE)
     return()
   elseif(name STREQUAL "atomic")
-    # x86-64 needs no libatomic for the operations C-core uses, so --as-needed drops it.
+    # --as-needed keeps libatomic only where it is used. On x86-64 C-core uses none of it.
     set(${out_var} "-Wl,--push-state,--as-needed" "atomic" "-Wl,--pop-state" PARENT_SCOPE)
     return()
   endif()
@@ -139,7 +142,7 @@ function(grpc_native_link_core target)
 
   target_include_directories(${target} PRIVATE ${GRPC_CORE_INCLUDE_DIRS})
   target_compile_options(${target} PRIVATE ${GRPC_CORE_CFLAGS_OTHER})
-  # The archives reference one another in cycles (gpr and abseil, ssl and crypto), hence the group.
+  # Removing duplicates broke pkg-config's dependency order, so the linker rescans the archives as one group.
   target_link_libraries(${target} PRIVATE
     -Wl,--exclude-libs,ALL
     "-Wl,--version-script=${version_script}"

@@ -17,7 +17,7 @@ set -eu
 
 package_source_version() {
   dpkg-query -W -f '${source:Version}' "$1" 2>/dev/null || {
-    echo "build-static-deps.sh: package $1 is not installed; run scripts/setup.sh first." >&2
+    echo "build-static-deps.sh: package $1 is not installed. Run scripts/setup.sh first." >&2
     exit 1
   }
 }
@@ -35,7 +35,7 @@ if [ -f "$STAMP" ]; then
 fi
 
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-# Debian's compiler flags without debug information, which would make the archives about ten times larger.
+# Debian's compiler flags without -g, so that neither the archives nor the addon carry debug information.
 CXXFLAGS_BASE=$(dpkg-buildflags --get CXXFLAGS | sed -e 's/-g\b//g' -e 's/-ffile-prefix-map=[^ ]*//g')
 
 started=$(date +%s)
@@ -48,8 +48,8 @@ mkdir -p "$staging"
 echo "build-static-deps.sh: fetching sources abseil=$ABSEIL_VERSION re2=$RE2_VERSION into $work"
 if ! (cd "$work" && apt-get source --only-source "abseil=$ABSEIL_VERSION" "re2=$RE2_VERSION" >apt-source.log 2>&1); then
   cat "$work/apt-source.log" >&2
-  echo "build-static-deps.sh: apt-get source failed. Run scripts/setup.sh (it adds the deb-src entries and" >&2
-  echo "runs apt-get update); if the installed version is no longer in the archive, upgrade libabsl-dev," >&2
+  echo "build-static-deps.sh: apt-get source failed. Run scripts/setup.sh, which adds the deb-src entries and" >&2
+  echo "runs apt-get update. If the installed version is no longer in the archive, upgrade libabsl-dev," >&2
   echo "libre2-dev and libgrpc-dev together." >&2
   exit 1
 fi

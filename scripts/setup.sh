@@ -28,7 +28,7 @@ fi
 
 run_as_root() {
   if [ "$SUDO" = missing ]; then
-    echo "setup.sh: must run as root (or with sudo installed) to run: $*" >&2
+    echo "setup.sh: root privileges are required. Run this script as root or install sudo. Command: $*" >&2
     exit 1
   fi
   $SUDO "$@"
