@@ -1,0 +1,224 @@
+'use strict';
+// Proves the interop harness with @grpc/grpc-js as the module under test: grpc-js against itself, and
+// grpc-js against Python grpcio in both directions, over insecure, TLS and mutual TLS connections on
+// 127.0.0.1. The suite for grpc-native runs the same helpers with its own module in place of grpc-js.
+
+const assert = require('node:assert/strict');
+const grpc = require('@grpc/grpc-js');
+
+const { getTestCerts } = require('../helpers/certs');
+const {
+  startPythonInteropServer, runPythonInteropClient, assertPythonCasePassed,
+} = require('../helpers/python-peer');
+const { INTEROP_CASE_NAMES, runInteropCase } = require('./client-cases');
+const { createTestServiceClient } = require('./protos');
+const { createTestServiceImplementation, startInteropServer } = require('./test-service');
+
+/** A DNS name in the server certificate; the clients connect to 127.0.0.1 and check the certificate for it. */
+const OVERRIDE_HOST = 'foo.test.example.com';
+
+/**
+ * The connection setups. `tls` checks the server certificate against its IP SAN 127.0.0.1; `mtls` also sends
+ * a client certificate and checks the server certificate against a DNS name set with
+ * grpc.ssl_target_name_override.
+ */
+const TRANSPORTS = ['insecure', 'tls', 'mtls'];
+
+function createServerCredentials(transport) {
+  if (transport === 'insecure') {
+    return grpc.ServerCredentials.createInsecure();
+  }
+  const certs = getTestCerts();
+  const keyCertPairs = [{ private_key: certs.server.key, cert_chain: certs.server.cert }];
+  return transport === 'mtls'
+    ? grpc.ServerCredentials.createSsl(certs.ca.cert, keyCertPairs, true)
+    : grpc.ServerCredentials.createSsl(null, keyCertPairs, false);
+}
+
+function createClient(transport, target) {
+  if (transport === 'insecure') {
+    return createTestServiceClient(grpc, target);
+  }
+  const certs = getTestCerts();
+  if (transport === 'tls') {
+    return createTestServiceClient(grpc, target, grpc.credentials.createSsl(certs.ca.cert));
+  }
+  return createTestServiceClient(grpc, target,
+    grpc.credentials.createSsl(certs.ca.cert, certs.client.key, certs.client.cert),
+    { 'grpc.ssl_target_name_override': OVERRIDE_HOST });
+}
+
+function pythonServerTls(transport) {
+  if (transport === 'insecure') {
+    return undefined;
+  }
+  const certs = getTestCerts();
+  return {
+    certPath: certs.server.certPath,
+    keyPath: certs.server.keyPath,
+    clientCaPath: transport === 'mtls' ? certs.ca.certPath : undefined,
+  };
+}
+
+function pythonClientTls(transport) {
+  if (transport === 'insecure') {
+    return undefined;
+  }
+  const certs = getTestCerts();
+  if (transport === 'tls') {
+    return { caPath: certs.ca.certPath };
+  }
+  return {
+    caPath: certs.ca.certPath,
+    certPath: certs.client.certPath,
+    keyPath: certs.client.keyPath,
+    serverHostOverride: OVERRIDE_HOST,
+  };
+}
+
+describe('interop harness on @grpc/grpc-js', () => {
+  for (const transport of TRANSPORTS) {
+    describe(`${transport}: grpc-js client, grpc-js server`, () => {
+      let server;
+      let client;
+
+      before(async () => {
+        server = await startInteropServer(grpc, { credentials: createServerCredentials(transport) });
+        client = createClient(transport, server.target);
+      });
+
+      after(() => {
+        client?.close();
+        server?.stop();
+      });
+
+      for (const caseName of INTEROP_CASE_NAMES) {
+        it(caseName, () => runInteropCase(caseName, client, grpc));
+      }
+    });
+
+    describe(`${transport}: grpc-js client, Python server`, () => {
+      let server;
+      let client;
+
+      before(async () => {
+        server = await startPythonInteropServer({ tls: pythonServerTls(transport) });
+        client = createClient(transport, server.target);
+      });
+
+      after(async () => {
+        client?.close();
+        await server?.stop();
+      });
+
+      for (const caseName of INTEROP_CASE_NAMES) {
+        it(caseName, () => runInteropCase(caseName, client, grpc));
+      }
+    });
+
+    describe(`${transport}: Python client, grpc-js server`, () => {
+      let server;
+      let run;
+
+      before(async () => {
+        server = await startInteropServer(grpc, { credentials: createServerCredentials(transport) });
+        run = await runPythonInteropClient({
+          port: server.port, testCases: INTEROP_CASE_NAMES, tls: pythonClientTls(transport),
+        });
+      });
+
+      after(() => {
+        server?.stop();
+      });
+
+      for (const caseName of INTEROP_CASE_NAMES) {
+        it(caseName, () => assertPythonCasePassed(run, caseName));
+      }
+
+      it('client exits with code 0', () => {
+        assert.equal(run.exitCode, 0, `Python interop client output:\n${run.stdout}${run.stderr}`);
+      });
+    });
+  }
+
+  describe('client cases against a faulty server', () => {
+    let server;
+    let client;
+
+    // Each handler breaks exactly one requirement of the interop descriptions.
+    function createFaultyImplementation() {
+      const correct = createTestServiceImplementation(grpc);
+      return {
+        ...correct,
+        UnaryCall(call, callback) {
+          if (call.request.response_status) {
+            callback({ code: grpc.status.INTERNAL, details: 'not the requested status' });
+            return;
+          }
+          const body = Buffer.alloc(call.request.response_size + 1);
+          callback(null, { payload: { type: 'COMPRESSABLE', body } });
+        },
+        StreamingInputCall(call, callback) {
+          call.on('data', () => {});
+          call.on('end', () => callback(null, { aggregated_payload_size: 1 }));
+          call.on('error', () => {});
+        },
+        StreamingOutputCall(call) {
+          call.write({ payload: { type: 'COMPRESSABLE', body: Buffer.alloc(3) } });
+          call.end();
+        },
+        FullDuplexCall(call) {
+          // Sends a one-byte response per request and ignores echo metadata and requested status.
+          call.on('data', () => call.write({ payload: { type: 'COMPRESSABLE', body: Buffer.from([1]) } }));
+          call.on('end', () => call.end());
+          call.on('error', () => {});
+        },
+      };
+    }
+
+    before(async () => {
+      server = await startInteropServer(grpc, { implementation: createFaultyImplementation() });
+      client = createTestServiceClient(grpc, server.target);
+    });
+
+    after(() => {
+      client?.close();
+      server?.stop();
+    });
+
+    const expectedFailures = {
+      large_unary: /^large_unary: response payload size is 314160, expected 314159$/,
+      client_streaming: /^client_streaming: aggregated_payload_size is 1, expected 74922$/,
+      server_streaming: /^server_streaming: number of responses is 1, expected 4$/,
+      ping_pong: /^ping_pong: response 1 payload size is 1, expected 31415$/,
+      custom_metadata: /^custom_metadata: UnaryCall response payload size is 314160, expected 314159$/,
+      status_code_and_message: /^status_code_and_message: UnaryCall ended with status INTERNAL \(13\)/,
+      special_status_message: /^special_status_message: UnaryCall ended with status INTERNAL \(13\)/,
+      empty_stream: null,
+    };
+
+    for (const [caseName, expectedMessage] of Object.entries(expectedFailures)) {
+      if (expectedMessage === null) {
+        it(`${caseName} still passes`, () => runInteropCase(caseName, client, grpc));
+        continue;
+      }
+      it(`${caseName} reports the broken check`, async () => {
+        await assert.rejects(runInteropCase(caseName, client, grpc), { message: expectedMessage });
+      });
+    }
+
+    it('Python client reports the broken checks', async () => {
+      const run = await runPythonInteropClient({
+        port: server.port, testCases: ['large_unary', 'client_streaming', 'ping_pong', 'empty_unary'],
+      });
+      assert.equal(run.exitCode, 1);
+      assert.deepEqual(run.results.large_unary,
+        { passed: false, reason: 'response payload size is 314160, expected 314159' });
+      assert.deepEqual(run.results.client_streaming,
+        { passed: false, reason: 'aggregated_payload_size is 1, expected 74922' });
+      assert.deepEqual(run.results.ping_pong,
+        { passed: false, reason: 'response 1 payload size is 1, expected 31415' });
+      assert.deepEqual(run.results.empty_unary, { passed: true, reason: null });
+    });
+  });
+});
