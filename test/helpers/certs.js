@@ -181,10 +181,8 @@ function encryptKey(dir, name, keyObject) {
   };
 }
 
-function generateCerts() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-native-certs-'));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-
+/** Generates the test certificates into the existing folder `dir` and returns them, as getTestCerts does. */
+function writeTestCerts(dir) {
   const serverOptions = { commonName: 'localhost', usage: 'serverAuth', subjectAltNames: serverSubjectAltNames() };
 
   const ca = createCa(dir, 'ca', 'grpc-native test CA');
@@ -224,13 +222,16 @@ function generateCerts() {
  */
 function getTestCerts() {
   if (cachedCerts === null) {
-    cachedCerts = generateCerts();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-native-certs-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    cachedCerts = writeTestCerts(dir);
   }
   return cachedCerts;
 }
 
 module.exports = {
   getTestCerts,
+  writeTestCerts,
   SERVER_KEY_PASSPHRASE,
   SERVER_DNS_NAMES,
   SERVER_IP_ADDRESSES,
