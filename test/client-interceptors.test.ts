@@ -50,7 +50,7 @@ function okStatus(): StatusObject {
   return { code: Status.OK, details: 'done', metadata: new Metadata() };
 }
 
-/** A listener for the top of the stack that records each event. */
+/** Returns a listener for the top of the stack that records each event. */
 function recordingListener(events: string[]): InterceptingListener {
   return {
     onReceiveMetadata: (metadata) => events.push(`metadata ${metadata.get('k').join(',')}`),

@@ -63,7 +63,8 @@ const handlers = {
     }
     const reply = () => callback(null, { echo: request, metadata: call.metadata.toJSON() }, echoMetadata(call));
     if (request.delayMs) {
-      setTimeout(reply, request.delayMs);
+      const timer = setTimeout(reply, request.delayMs);
+      call.on('cancelled', () => clearTimeout(timer));
     } else {
       reply();
     }
@@ -120,7 +121,7 @@ function startServer(): Promise<void> {
   });
 }
 
-/** A loopback port with nothing listening on it. */
+/** Returns a loopback port with nothing listening on it. */
 function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
@@ -211,7 +212,7 @@ describe('Client against a grpc-js server', () => {
         });
       });
       assert.strictEqual(error, null);
-      // Node's HTTP/2 server joins repeated headers, so the grpc-js server sees both values in one.
+      // Node's HTTP/2 server joins repeated headers, so the grpc-js server receives both values in one.
       assert.deepStrictEqual(response.metadata['x-text'], ['one, two']);
       assert.deepStrictEqual(headers!.get('x-text'), ['one, two']);
       assert.deepStrictEqual(headers!.get('x-multi'), ['a', 'b']);
