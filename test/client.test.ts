@@ -61,7 +61,8 @@ const handlers = {
       callback(failure(request));
       return;
     }
-    const reply = () => callback(null, { echo: request, metadata: call.metadata.toJSON() }, echoMetadata(call));
+    const reply = () => callback(null, { echo: request, metadata: call.metadata.toJSON(), host: call.getHost() },
+      echoMetadata(call));
     if (request.delayMs) {
       const timer = setTimeout(reply, request.delayMs);
       call.on('cancelled', () => clearTimeout(timer));
@@ -267,6 +268,30 @@ describe('Client against a grpc-js server', () => {
         client.makeUnaryRequest('/test.Test/Missing', serialize, deserialize, {}, (callError) => resolve(callError));
       });
       assert.strictEqual(error?.code, grpc.status.UNIMPLEMENTED);
+    });
+
+    it('host option sets the authority', async () => {
+      const { error, response } = await unary(client, {}, new grpc.Metadata(), { host: 'custom.example:1234' });
+      assert.strictEqual(error, null);
+      assert.strictEqual(response.host, 'custom.example:1234');
+    });
+
+    it('a call invocation transformer may change the call', async () => {
+      const transformed = new grpc.Client(address, grpc.credentials.createInsecure(), {
+        callInvocationTransformer: (properties) => {
+          const metadata = properties.metadata.clone();
+          metadata.set('x-transformed', 'yes');
+          return { ...properties, metadata, argument: { replaced: true } };
+        },
+      });
+      try {
+        const { error, response } = await unary(transformed, { original: true });
+        assert.strictEqual(error, null);
+        assert.deepStrictEqual(response.echo, { replaced: true });
+        assert.deepStrictEqual(response.metadata['x-transformed'], ['yes']);
+      } finally {
+        transformed.close();
+      }
     });
 
     it('reports the peer address', async () => {
@@ -590,32 +615,43 @@ describe('Client against a grpc-js server', () => {
   });
 
   describe('generated clients', () => {
+    // A protobuf service, served by grpc-js from the same proto-loader definition.
     const packageDefinition = protoLoader.fromJSON({
       nested: {
-        test: {
+        protos: {
           nested: {
             Text: { fields: { text: { type: 'string', id: 1 } } },
-            Test: { methods: { Echo: { requestType: 'Text', responseType: 'Text' } } },
+            Greeter: { methods: { SayHello: { requestType: 'Text', responseType: 'Text' } } },
           },
         },
       },
     });
 
+    before(() => {
+      const service = (grpcJs.loadPackageDefinition(packageDefinition) as any).protos.Greeter.service;
+      server.addService(service, {
+        SayHello(call: grpcJs.ServerUnaryCall<Json, Json>, callback: grpcJs.sendUnaryData<Json>) {
+          callback(null, { text: `hello ${call.request.text}` });
+        },
+      });
+    });
+
     it('loadPackageDefinition builds a working client class', async () => {
       const namespace = grpc.loadPackageDefinition(packageDefinition) as any;
-      const TestClient = namespace.test.Test;
-      assert.strictEqual(TestClient.serviceName, 'Test');
-      assert.strictEqual(namespace.test.Text.format, 'Protocol Buffer 3 DescriptorProto');
+      const Greeter = namespace.protos.Greeter;
+      assert.strictEqual(Greeter.serviceName, 'Greeter');
+      assert.strictEqual(namespace.protos.Text.format, 'Protocol Buffer 3 DescriptorProto');
 
-      // The server decodes with JSON, so it reads the protobuf bytes through a JSON-speaking method instead.
-      const generated = new TestClient(address, grpc.credentials.createInsecure());
+      const greeter = new Greeter(address, grpc.credentials.createInsecure());
       try {
-        assert.strictEqual(generated.echo, generated.Echo);
-        assert.strictEqual(generated.Echo.path, '/test.Test/Echo');
-        assert.strictEqual(generated.Echo.requestStream, false);
-        assert.strictEqual(typeof generated.Echo.requestSerialize, 'function');
+        assert.strictEqual(greeter.sayHello, greeter.SayHello);
+        assert.strictEqual(greeter.SayHello.path, '/protos.Greeter/SayHello');
+        assert.strictEqual(greeter.SayHello.requestStream, false);
+        const reply = await new Promise<Json>((resolve, reject) =>
+          greeter.sayHello({ text: 'proto' }, (error: Error | null, value: Json) => (error ? reject(error) : resolve(value))));
+        assert.deepStrictEqual(reply, { text: 'hello proto' });
       } finally {
-        generated.close();
+        greeter.close();
       }
     });
 
