@@ -208,8 +208,9 @@ export class Client {
    * `options.channelFactoryOverride` supplies it.
    */
   constructor(address: string, credentials: ChannelCredentials, options: ClientOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('Client options must be an object');
+    // grpc-js copies the options with Object.assign, which also accepts null.
+    if (options !== null && typeof options !== 'object') {
+      throw new TypeError(`Client options must be an object, got ${typeof options}`);
     }
     options = { ...options };
 

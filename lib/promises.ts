@@ -95,12 +95,19 @@ function cancelWhenAbandoned(call: ClientReadableStream<unknown>): void {
 
 /**
  * Writes each message of `source` to `stream`, waiting for `drain` whenever `write` returns false, then ends it.
- * When the source throws, the call is cancelled and the stream is destroyed with that error.
+ * Reading from `source` stops once the call has ended, so an endless source does not outlive its call. When the
+ * source throws, the call is cancelled and the stream is destroyed with that error.
  */
 async function feed<T>(stream: ClientWritableStream<T>, source: MessageSource<T>): Promise<void> {
+  let callEnded = false;
+  stream.once('status', () => {
+    callEnded = true;
+  });
+  const writable = () => !callEnded && !stream.destroyed && !stream.writableEnded;
+
   try {
     for await (const message of source) {
-      if (stream.destroyed || stream.writableEnded) {
+      if (!writable()) {
         return;
       }
       if (!stream.write(message)) {
@@ -108,14 +115,16 @@ async function feed<T>(stream: ClientWritableStream<T>, source: MessageSource<T>
           const done = () => {
             stream.off('drain', done);
             stream.off('close', done);
+            stream.off('status', done);
             resolve();
           };
           stream.on('drain', done);
           stream.on('close', done);
+          stream.on('status', done);
         });
       }
     }
-    if (!stream.destroyed && !stream.writableEnded) {
+    if (writable()) {
       stream.end();
     }
   } catch (error) {

@@ -27,6 +27,7 @@ function methodDefinition(name: string, requestStream: boolean, responseStream: 
 const TEST_SERVICE = {
   Echo: methodDefinition('Echo', false, false),
   Sum: methodDefinition('Sum', true, false),
+  First: methodDefinition('First', true, false),
   Range: methodDefinition('Range', false, true),
   Chat: methodDefinition('Chat', true, true),
 };
@@ -79,6 +80,11 @@ const handlers = {
       count += 1;
     });
     call.on('end', () => callback(null, { total, count }));
+  },
+
+  // Replies to the first message without waiting for the client to finish sending.
+  First(call: grpcJs.ServerReadableStream<Json, Json>, callback: grpcJs.sendUnaryData<Json>) {
+    call.once('data', (value: Json) => callback(null, { first: value }));
   },
 
   Range(call: grpcJs.ServerWritableStream<Json, Json>) {
@@ -722,6 +728,27 @@ describe('Client against a grpc-js server', () => {
         throw new Error('source failed');
       }
       await assert.rejects(grpc.clientStreamCall(generic, 'Sum', broken()), /source failed/);
+    });
+
+    it('clientStreamCall stops reading an endless source', async () => {
+      let markSourceClosed: () => void;
+      const sourceClosed = new Promise<void>((resolve) => {
+        markSourceClosed = resolve;
+      });
+      async function* endless() {
+        try {
+          for (let n = 0; ; n++) {
+            yield { n };
+            await new Promise(setImmediate);
+          }
+        } finally {
+          markSourceClosed();
+        }
+      }
+      const response = await grpc.clientStreamCall(generic, 'First', endless());
+      assert.deepStrictEqual(response, { first: { n: 0 } });
+      // Never resolves, and so fails on the suite timeout, if the helper keeps reading after the call ended.
+      await sourceClosed;
     });
 
     it('serverStreamCall is read with for await', async () => {
