@@ -50,22 +50,17 @@ has_deb_src() {
 
 added_sources=no
 if ! has_deb_src; then
-  . /etc/os-release
-  codename=${VERSION_CODENAME:?setup.sh: /etc/os-release has no VERSION_CODENAME}
-  echo "setup.sh: adding Debian source entries for $codename in $SOURCES_FILE"
-  run_as_root tee "$SOURCES_FILE" >/dev/null <<EOF
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: $codename $codename-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: $codename-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+  # Mirror the enabled binary entries, so source packages come from the same archives.
+  echo "setup.sh: enabling Debian source packages in $SOURCES_FILE"
+  {
+    for file in /etc/apt/sources.list.d/*.sources; do
+      [ -f "$file" ] && [ "$file" != "$SOURCES_FILE" ] && sed 's/^Types:[[:space:]]*deb$/Types: deb-src/' "$file"
+      echo
+    done
+  } | run_as_root tee "$SOURCES_FILE" >/dev/null
+  if [ -f /etc/apt/sources.list ]; then
+    sed -n 's/^deb[[:space:]]/deb-src /p' /etc/apt/sources.list | run_as_root tee /etc/apt/sources.list.d/grpc-native-deb-src.list >/dev/null
+  fi
   added_sources=yes
 fi
 
