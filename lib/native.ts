@@ -13,6 +13,8 @@
  */
 import * as path from 'path';
 
+import { loadBinding } from './load-binding';
+
 export type NativeMetadata = Array<string | Buffer>;
 
 export interface NativeStatus {
@@ -115,6 +117,5 @@ export interface NativeBinding {
   coreVersion(): string;
 }
 
-// node-gyp-build prefers prebuilds/<platform>-<arch>/ and falls back to build/Release.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-export const binding: NativeBinding = require('node-gyp-build')(path.join(__dirname, '..'));
+// load-binding.ts says where the addon is looked for and explains a missing or unloadable one.
+export const binding = loadBinding(path.join(__dirname, '..')) as NativeBinding;
