@@ -3,10 +3,16 @@
 #include <napi.h>
 
 #include "addon.h"
+#include "alts.h"
+#include "auth_context.h"
 #include "call.h"
+#include "call_credentials.h"
+#include "certificate_config_fetcher.h"
 #include "channel.h"
+#include "channel_credentials.h"
 #include "credentials.h"
 #include "server.h"
+#include "server_credentials.h"
 
 namespace grpc_native {
 
@@ -19,6 +25,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Channel::Init(env, exports);
   Server::Init(env, exports);
   InitCredentials(env, exports);
+
+  // The security layer.
+  InitChannelCredentials(env, exports);
+  InitCallCredentials(env, exports);
+  InitServerCredentials(env, exports);
+  CertificateConfigFetcher::Init(env, exports);
+  InitAlts(env, exports);
+  InitAuthContext(env, exports);
 
   exports.Set("coreVersion", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Napi::String::New(info.Env(), grpc_version_string());
