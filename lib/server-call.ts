@@ -15,6 +15,7 @@ import type { AuthContext } from './auth-context';
 import type { Deadline } from './deadline';
 import type { Deserialize, Serialize } from './make-client';
 import type { NativeCall } from './native';
+import type { PerRequestMetricRecorder } from './server-metrics';
 import type { ObjectReadable, ObjectWritable } from './call';
 import type { StatusObject } from './call-interface';
 import type {
@@ -39,6 +40,7 @@ export type ServerSurfaceCall = {
   getPath(): string;
   getHost(): string;
   getAuthContext(): AuthContext;
+  getMetricsRecorder(): PerRequestMetricRecorder;
   /** The C-core call, to pass as `parent` of a client call so that deadline and cancellation propagate. */
   _getNativeCall(): NativeCall | null;
 } & EventEmitter;
@@ -164,6 +166,10 @@ class ServerSurface {
 
   getAuthContext(): AuthContext {
     return this.call.getAuthContext();
+  }
+
+  getMetricsRecorder(): PerRequestMetricRecorder {
+    return this.call.getMetricsRecorder();
   }
 
   _getNativeCall(): NativeCall | null {

@@ -17,6 +17,7 @@ import type { Deadline } from './deadline';
 import type { ServerMethodDefinition } from './make-client';
 import type { NativeBatch, NativeCall } from './native';
 import type { StatusObject } from './call-interface';
+import { GRPC_METRICS_HEADER, PerRequestMetricRecorder } from './server-metrics';
 
 /** A status as handlers and interceptors send it: trailers are optional. */
 export type PartialStatusObject = Pick<StatusObject, 'code' | 'details'> & { metadata?: Metadata | null };
@@ -195,6 +196,8 @@ export interface ServerInterceptingCallInterface {
   getHost(): string;
   getAuthContext(): AuthContext;
   getConnectionInfo(): ConnectionInfo;
+  /** Returns the call's metrics recorder; the server sends its report only with `grpc.server_call_metric_recording`. */
+  getMetricsRecorder(): PerRequestMetricRecorder;
   /** The C-core call underneath, for child calls that propagate deadline and cancellation; null if unknown. */
   _getNativeCall?(): NativeCall | null;
 }
@@ -375,6 +378,10 @@ export class ServerInterceptingCall implements ServerInterceptingCallInterface {
     return this.nextCall.getConnectionInfo();
   }
 
+  getMetricsRecorder(): PerRequestMetricRecorder {
+    return this.nextCall.getMetricsRecorder();
+  }
+
   _getNativeCall(): NativeCall | null {
     return this.nextCall._getNativeCall?.() ?? null;
   }
@@ -386,7 +393,7 @@ export function normalizeStatus(status: PartialStatusObject): StatusObject {
   return {
     code,
     details: typeof status.details === 'string' ? status.details : '',
-    metadata: status.metadata instanceof Metadata ? status.metadata : new Metadata(),
+    metadata: status.metadata instanceof Metadata ? status.metadata.clone() : new Metadata(),
   };
 }
 
@@ -403,6 +410,8 @@ export interface ServerCallSettings {
   maxSendMessageSize: number;
   /** Puts the error's message into the status details of serialization failures, as GRPC_NODE_DEBUG_SEND_ERROR_DETAILS does in grpc-js. */
   sendErrorDetails: boolean;
+  /** Adds the metrics recorder's load report to the trailers, from the option `grpc.server_call_metric_recording`. */
+  sendMetrics: boolean;
 }
 
 /** An incoming call as C-core reported it, with the request headers already converted. */
@@ -469,6 +478,7 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
   private sendInFlight = false;
   private pendingStatus: PartialStatusObject | null = null;
   private readonly peer: string;
+  private readonly metricsRecorder = new PerRequestMetricRecorder();
 
   constructor(
     private readonly incoming: IncomingCall,
@@ -544,6 +554,9 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
     trace(LogVerbosity.DEBUG, TRACER_NAME,
       `Request to ${this.handler.path} ended with status code: ${Status[code]} details: ${details}`);
     this.ended = true;
+    if (this.settings.sendMetrics) {
+      metadata.set(GRPC_METRICS_HEADER, this.metricsRecorder.serialize());
+    }
     const batch: NativeBatch = {
       sendStatusFromServer: { code, details, metadata: metadataToNative(metadata) },
     };
@@ -597,6 +610,10 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
   getConnectionInfo(): ConnectionInfo {
     // NOTE: C-core 1.51 gives a call its peer's address only, so the local address and port stay undefined.
     return remoteFromPeer(this.peer);
+  }
+
+  getMetricsRecorder(): PerRequestMetricRecorder {
+    return this.metricsRecorder;
   }
 
   _getNativeCall(): NativeCall {

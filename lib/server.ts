@@ -142,6 +142,7 @@ export class Server {
     this.callSettings = {
       maxSendMessageSize: channelOptions['grpc.max_send_message_length'] ?? -1,
       sendErrorDetails,
+      sendMetrics: Boolean(channelOptions['grpc.server_call_metric_recording']),
     };
     this.runOptions = { sendErrorDetails };
     traceServer('Server constructed');

@@ -3,6 +3,7 @@
  * so that a serializer can be made to fail on purpose.
  */
 import * as assert from 'assert';
+import * as childProcess from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -21,6 +22,22 @@ import {
   ServerListenerBuilder,
 } from '../lib/server-interceptors';
 import type { ServerInterceptor } from '../lib/server-interceptors';
+
+/** Runs `script` in a child Node process (TypeScript sources loaded with ts-node) and waits for it to exit. */
+function runChild(script: string): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = childProcess.spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: path.join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', chunk => {
+      stdout += chunk;
+    });
+    child.on('error', reject);
+    child.on('exit', code => resolve({ code, stdout }));
+  });
+}
 
 const serialize = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 const deserialize = (bytes: Buffer): any => JSON.parse(bytes.toString());
@@ -1056,6 +1073,93 @@ describe('Server', () => {
 
     it('calls back from tryShutdown on a server that never bound', async () => {
       await shutdown(new Server());
+    });
+  });
+
+  describe('getMetricsRecorder', () => {
+    it('sends the recorded metrics as an ORCA load report', async () => {
+      const { client } = await start({
+        unary(call: any, callback: any) {
+          const recorder = call.getMetricsRecorder();
+          recorder.recordCPUUtilizationMetric(0.5);
+          recorder.recordQpsMetric(12.5);
+          recorder.recordRequestCostMetric('db_reads', 3);
+          recorder.recordNamedMetric('cache_hit', 1);
+          callback(null, {});
+        },
+      }, { 'grpc.server_call_metric_recording': 1 });
+      const outcome = await unary(client, {});
+      assert.strictEqual(outcome.error, null);
+      const [report] = outcome.status.metadata.get('endpoint-load-metrics-bin');
+      assert.ok(Buffer.isBuffer(report), 'no load report trailer');
+
+      // Decode with grpc-js's own ORCA reader, which its load balancers use.
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { createMetricsReader } = require('@grpc/grpc-js/build/src/orca');
+      let decoded: any;
+      createMetricsReader((loadReport: unknown) => {
+        decoded = loadReport;
+      }, null)(Status.OK, 'OK', outcome.status.metadata);
+      assert.strictEqual(decoded.cpu_utilization, 0.5);
+      assert.strictEqual(decoded.rps_fractional, 12.5);
+      assert.deepStrictEqual({ ...decoded.request_cost }, { db_reads: 3 });
+      assert.deepStrictEqual({ ...decoded.named_metrics }, { cache_hit: 1 });
+      assert.deepStrictEqual({ ...decoded.utilization }, {});
+    });
+
+    it('sends no load report without the server option', async () => {
+      const { client } = await start({
+        unary(call: any, callback: any) {
+          call.getMetricsRecorder().recordCPUUtilizationMetric(0.5);
+          callback(null, {});
+        },
+      });
+      const outcome = await unary(client, {});
+      assert.deepStrictEqual(outcome.status.metadata.get('endpoint-load-metrics-bin'), []);
+    });
+  });
+
+  describe('compression', () => {
+    it('works with gzip enabled on both sides', async () => {
+      const { client } = await start({
+        bidi(call: any) {
+          call.on('data', (message: any) => call.write({ length: message.text.length }));
+          call.on('end', () => call.end());
+        },
+      }, { 'grpc.default_compression_algorithm': 2 }, '127.0.0.1:0',
+      { 'grpc.default_compression_algorithm': 2 });
+      const text = 'compressible '.repeat(10_000);
+      const outcome = await bidi(client, [{ text }, { text: 'short' }]);
+      assert.strictEqual(outcome.status.code, Status.OK, outcome.status.details);
+      assert.deepStrictEqual(outcome.messages, [{ length: text.length }, { length: 5 }]);
+    });
+  });
+
+  describe('process lifetime', () => {
+    it('lets the process exit once the server is shut down', async () => {
+      const script = `
+        const grpcJs = require('@grpc/grpc-js');
+        const { Server } = require('./lib/server');
+        const { ServerCredentials } = require('./lib/server-credentials');
+        const codec = { requestSerialize: JSON.stringify, responseSerialize: v => Buffer.from(JSON.stringify(v)),
+          requestDeserialize: b => JSON.parse(b), responseDeserialize: b => JSON.parse(b) };
+        const service = { unary: { path: '/t.T/U', requestStream: false, responseStream: false, ...codec,
+          requestSerialize: v => Buffer.from(JSON.stringify(v)) } };
+        const server = new Server();
+        server.addService(service, { unary: (call, callback) => callback(null, { ok: true }) });
+        server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
+          const Client = grpcJs.makeGenericClientConstructor(service, 'T');
+          const client = new Client('127.0.0.1:' + port, grpcJs.credentials.createInsecure());
+          client.unary({}, (callError, response) => {
+            console.log(JSON.stringify(response));
+            client.close();
+            server.tryShutdown(() => console.log('shut down'));
+          });
+        });
+      `;
+      const { code, stdout } = await runChild(script);
+      assert.strictEqual(code, 0);
+      assert.strictEqual(stdout, '{"ok":true}\nshut down\n');
     });
   });
 
