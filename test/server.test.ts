@@ -298,6 +298,15 @@ describe('Server', () => {
       assert.deepStrictEqual(outcome.status.metadata.get('x-retry-after'), ['5']);
     });
 
+    it('serves many concurrent calls', async () => {
+      const { client } = await start({
+        unary: (call: any, callback: any) => setImmediate(() => callback(null, { n: call.request.n })),
+      });
+      const outcomes = await Promise.all([...Array(200).keys()].map(n => unary(client, { n })));
+      assert.deepStrictEqual(outcomes.map(outcome => outcome.error), Array(200).fill(null));
+      assert.deepStrictEqual(outcomes.map(outcome => outcome.response.n), [...Array(200).keys()]);
+    });
+
     it('sends the deadline of the client to the handler', async () => {
       let deadline: any;
       const { client } = await start({
@@ -453,6 +462,35 @@ describe('Server', () => {
       assert.match(outcome.error!.details, /\/test\.Tester\/Unary/);
       const stream = await collect(client.serverStream({}));
       assert.strictEqual(stream.status.code, Status.UNIMPLEMENTED);
+    });
+
+    it('answers UNIMPLEMENTED to a unary call with zero or two requests', async () => {
+      let called = false;
+      const { target } = await start({
+        unary: (call: any, callback: any) => {
+          called = true;
+          callback(null, {});
+        },
+      });
+      // A client that treats the unary method as client-streaming can send any number of requests.
+      const streaming = grpcJs.makeGenericClientConstructor({ unary: { ...service.unary, requestStream: true } } as any,
+        'Streaming');
+      const client = new streaming(target, grpcJs.credentials.createInsecure()) as any;
+      const send = (count: number) => new Promise<grpcJs.ServiceError | null>(resolve => {
+        const call = client.unary((error: grpcJs.ServiceError | null) => resolve(error));
+        for (let i = 0; i < count; i++) {
+          call.write({ i });
+        }
+        call.end();
+      });
+      const none = await send(0);
+      const two = await send(2);
+      client.close();
+      assert.strictEqual(none!.code, Status.UNIMPLEMENTED);
+      assert.match(none!.details, /Received no request message for unary method \/test\.Tester\/Unary/);
+      assert.strictEqual(two!.code, Status.UNIMPLEMENTED);
+      assert.match(two!.details, /Received a second request message for unary method/);
+      assert.strictEqual(called, false);
     });
 
     it('answers UNKNOWN when a handler throws, hiding the message', async () => {
