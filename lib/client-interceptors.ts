@@ -256,11 +256,16 @@ export interface InterceptingCallInterface {
   getAuthContext(): AuthContext | null;
 }
 
+/**
+ * Fills in the handlers a listener lacks. Every handler takes exactly one parameter, so that an interceptor
+ * that passes this listener on to `next` is recognized as passing an `InterceptingListener` (see
+ * isInterceptingListener), whatever the arity of the caller's own handlers.
+ */
 function completeListener(listener?: Partial<InterceptingListener>): InterceptingListener {
   return {
-    onReceiveMetadata: listener?.onReceiveMetadata?.bind(listener) ?? (() => {}),
-    onReceiveMessage: listener?.onReceiveMessage?.bind(listener) ?? (() => {}),
-    onReceiveStatus: listener?.onReceiveStatus?.bind(listener) ?? (() => {}),
+    onReceiveMetadata: (metadata) => listener?.onReceiveMetadata?.(metadata),
+    onReceiveMessage: (message) => listener?.onReceiveMessage?.(message),
+    onReceiveStatus: (status) => listener?.onReceiveStatus?.(status),
   };
 }
 

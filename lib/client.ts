@@ -121,15 +121,7 @@ function checkInterceptorList(value: unknown, name: string): void {
 /** Rejects call options whose fields have the wrong types, before the call is created. */
 function checkCallOptions(options: CallOptions): void {
   const { deadline, host, parent, propagate_flags, credentials } = options;
-  if (deadline !== undefined && deadline !== null) {
-    const isValidNumber = typeof deadline === 'number' && !Number.isNaN(deadline);
-    const isValidDate = deadline instanceof Date && !Number.isNaN(deadline.getTime());
-    if (!isValidNumber && !isValidDate) {
-      throw new TypeError(
-        `options.deadline must be a Date or a number of milliseconds since the epoch, got ${String(deadline)}`,
-      );
-    }
-  }
+  checkDeadline(deadline, 'options.deadline');
   if (host !== undefined && host !== null && typeof host !== 'string') {
     throw new TypeError(`options.host must be a string, got ${typeof host}`);
   }
@@ -144,6 +136,17 @@ function checkCallOptions(options: CallOptions): void {
   }
   checkInterceptorList(options.interceptors, 'options.interceptors');
   checkInterceptorList(options.interceptor_providers, 'options.interceptor_providers');
+}
+
+function checkDeadline(deadline: unknown, name: string): void {
+  if (deadline === undefined || deadline === null) {
+    return;
+  }
+  const isValidNumber = typeof deadline === 'number' && !Number.isNaN(deadline);
+  const isValidDate = deadline instanceof Date && !Number.isNaN(deadline.getTime());
+  if (!isValidNumber && !isValidDate) {
+    throw new TypeError(`${name} must be a Date or a number of milliseconds since the epoch, got ${String(deadline)}`);
+  }
 }
 
 function checkMethodArguments(method: unknown, serialize: unknown, deserialize: unknown): void {
@@ -261,6 +264,7 @@ export class Client {
     if (!isFunction(callback)) {
       throw new TypeError('waitForReady: callback must be a function');
     }
+    checkDeadline(deadline, 'waitForReady: deadline');
     const checkState = (watchError?: Error) => {
       if (watchError) {
         callback(new Error('Failed to connect before the deadline'));

@@ -176,6 +176,20 @@ describe('InterceptingCall', () => {
       assert.strictEqual(layer.listener, replacement);
     });
 
+    it('delivers events to zero-argument handlers', () => {
+      const layer = new RecordingLayer();
+      const events: string[] = [];
+      const call = new InterceptingCall(layer);
+      call.start(metadataWith('v'), {
+        onReceiveMetadata: () => events.push('metadata'),
+        onReceiveStatus: () => events.push('status'),
+      });
+      layer.listener!.onReceiveMetadata(metadataWith('header'));
+      layer.listener!.onReceiveMessage('r1');
+      layer.listener!.onReceiveStatus(okStatus());
+      assert.deepStrictEqual(events, ['metadata', 'status']);
+    });
+
     it('a status listener may replace the status', () => {
       const layer = new RecordingLayer();
       const events: string[] = [];

@@ -561,6 +561,10 @@ describe('Client against a grpc-js server', () => {
       }
     });
 
+    it('an invalid deadline throws', () => {
+      assert.throws(() => client.waitForReady('later' as any, () => {}), /waitForReady: deadline must be a Date/);
+    });
+
     it('fails on a closed client', async () => {
       const closing = new grpc.Client(address, grpc.credentials.createInsecure());
       closing.close();
