@@ -6,6 +6,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import * as grpc from '../lib/index';
 import type { ServiceError } from '../lib/call';
 import { InterceptingCall, Interceptor } from '../lib/client-interceptors';
+import { Server } from '../lib/server';
+import { ServerCredentials } from '../lib/server-credentials';
 
 type Json = any;
 
@@ -420,6 +422,77 @@ describe('Client against a grpc-js server', () => {
       const { messages, status } = await result;
       assert.deepStrictEqual(messages, [{ reply: { last: true } }]);
       assert.strictEqual(status.code, grpc.status.OK);
+    });
+  });
+
+  describe('propagation from a parent server call', () => {
+    // Our server relays each call to the grpc-js server's slow Echo as a child call of the server call.
+    let relayServer: Server;
+    let relayAddress: string;
+    let childOptions: grpc.CallOptions;
+    let onRelayCall: () => void;
+    let childOutcome: Promise<ServiceError | null>;
+
+    before(async () => {
+      relayServer = new Server();
+      relayServer.addService({ Relay: methodDefinition('Relay', false, false) } as any, {
+        Relay(call: any, callback: any) {
+          childOutcome = new Promise((resolve) => {
+            client.makeUnaryRequest('/test.Test/Echo', serialize, deserialize, { delayMs: call.request.delayMs },
+              new grpc.Metadata(), { ...childOptions, parent: call }, (error) => {
+                resolve(error);
+                callback(error, {});
+              });
+          });
+          onRelayCall();
+        },
+      });
+      relayAddress = await new Promise<string>((resolve, reject) => {
+        relayServer.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) =>
+          (error ? reject(error) : resolve(`127.0.0.1:${port}`)));
+      });
+    });
+
+    after(() => {
+      relayServer.forceShutdown();
+    });
+
+    function callRelay(delayMs: number, options: grpc.CallOptions) {
+      const relayClient = new grpc.Client(relayAddress, grpc.credentials.createInsecure());
+      const started = new Promise<void>((resolve) => {
+        onRelayCall = resolve;
+      });
+      const call = relayClient.makeUnaryRequest('/test.Test/Relay', serialize, deserialize, { delayMs },
+        options, () => relayClient.close());
+      return { call, started };
+    }
+
+    it('the child call inherits the deadline', async () => {
+      // Without CANCELLATION, because the server cancels the parent once its deadline passes, and that would race
+      // with the child's own deadline.
+      childOptions = { propagate_flags: grpc.propagate.DEADLINE };
+      const { started } = callRelay(5000, { deadline: Date.now() + 300 });
+      await started;
+      const error = await childOutcome;
+      assert.strictEqual(error?.code, grpc.status.DEADLINE_EXCEEDED);
+    });
+
+    it('cancelling the parent cancels the child', async () => {
+      childOptions = {};
+      const { call, started } = callRelay(5000, {});
+      await started;
+      call.cancel();
+      const error = await childOutcome;
+      assert.strictEqual(error?.code, grpc.status.CANCELLED);
+    });
+
+    it('propagate_flags 0 keeps the child independent', async () => {
+      childOptions = { propagate_flags: 0 };
+      const { call, started } = callRelay(300, {});
+      await started;
+      call.cancel();
+      const error = await childOutcome;
+      assert.strictEqual(error, null);
     });
   });
 
