@@ -64,6 +64,10 @@ const handlers = {
       callback(failure(request));
       return;
     }
+    if (request.replySize) {
+      callback(null, { padding: 'x'.repeat(request.replySize) });
+      return;
+    }
     const reply = () => callback(null, { echo: request, metadata: call.metadata.toJSON(), host: call.getHost() },
       echoMetadata(call));
     if (request.delayMs) {
@@ -299,6 +303,23 @@ describe('Client against a grpc-js server', () => {
         assert.deepStrictEqual(response.metadata['x-transformed'], ['yes']);
       } finally {
         transformed.close();
+      }
+    });
+
+    it('rejects a response over 4 MiB by default', async () => {
+      const { error } = await unary(client, { replySize: 5 * 1024 * 1024 });
+      assert.strictEqual(error?.code, grpc.status.RESOURCE_EXHAUSTED);
+    });
+
+    it('grpc.max_receive_message_length raises the limit', async () => {
+      const large = new grpc.Client(address, grpc.credentials.createInsecure(),
+        { 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+      try {
+        const { error, response } = await unary(large, { replySize: 5 * 1024 * 1024 });
+        assert.strictEqual(error, null);
+        assert.strictEqual(response.padding.length, 5 * 1024 * 1024);
+      } finally {
+        large.close();
       }
     });
 
