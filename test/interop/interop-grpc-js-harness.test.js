@@ -1,124 +1,26 @@
 'use strict';
 // Proves the interop harness with @grpc/grpc-js as the module under test: grpc-js against itself, and
 // grpc-js against Python grpcio and grpc-go in both directions, over insecure, TLS and mutual TLS
-// connections on 127.0.0.1. The suite for grpc-native runs the same helpers with its own module in place of
-// grpc-js.
+// connections on 127.0.0.1. The helpers take the grpc module as an argument, so a suite can run them with
+// grpc-native in place of grpc-js.
 
 const assert = require('node:assert/strict');
 const grpc = require('@grpc/grpc-js');
 
-const { getTestCerts } = require('../helpers/certs');
-const {
-  buildGoInteropPeer, startGoInteropServer, runGoInteropClient, assertGoCasePassed,
-} = require('../helpers/go-peer');
-const {
-  checkPythonGrpc, startPythonInteropServer, runPythonInteropClient, assertPythonCasePassed,
-} = require('../helpers/python-peer');
+const { INTEROP_PEERS, preparePeer } = require('../helpers/interop-peers');
 const { INTEROP_CASE_NAMES, runInteropCase } = require('./client-cases');
 const { createTestServiceClient } = require('./protos');
 const { createTestServiceImplementation, startInteropServer } = require('./test-service');
-
-/** A DNS name in the server certificate; the clients connect to 127.0.0.1 and check the certificate for it. */
-const OVERRIDE_HOST = 'foo.test.example.com';
-
-/**
- * The connection setups. `tls` checks the server certificate against its IP SAN 127.0.0.1; `mtls` also sends
- * a client certificate and checks the server certificate against a DNS name set with
- * grpc.ssl_target_name_override.
- */
-const TRANSPORTS = ['insecure', 'tls', 'mtls'];
+const {
+  TRANSPORTS, createInteropServerCredentials, createInteropClient, peerServerTls, peerClientTls,
+} = require('./transports');
 
 function createServerCredentials(transport) {
-  if (transport === 'insecure') {
-    return grpc.ServerCredentials.createInsecure();
-  }
-  const certs = getTestCerts();
-  const keyCertPairs = [{ private_key: certs.server.key, cert_chain: certs.server.cert }];
-  return transport === 'mtls'
-    ? grpc.ServerCredentials.createSsl(certs.ca.cert, keyCertPairs, true)
-    : grpc.ServerCredentials.createSsl(null, keyCertPairs, false);
+  return createInteropServerCredentials(grpc, transport);
 }
 
 function createClient(transport, target) {
-  if (transport === 'insecure') {
-    return createTestServiceClient(grpc, target);
-  }
-  const certs = getTestCerts();
-  if (transport === 'tls') {
-    return createTestServiceClient(grpc, target, grpc.credentials.createSsl(certs.ca.cert));
-  }
-  return createTestServiceClient(grpc, target,
-    grpc.credentials.createSsl(certs.ca.cert, certs.client.key, certs.client.cert),
-    { 'grpc.ssl_target_name_override': OVERRIDE_HOST });
-}
-
-function peerServerTls(transport) {
-  if (transport === 'insecure') {
-    return undefined;
-  }
-  const certs = getTestCerts();
-  return {
-    certPath: certs.server.certPath,
-    keyPath: certs.server.keyPath,
-    clientCaPath: transport === 'mtls' ? certs.ca.certPath : undefined,
-  };
-}
-
-function peerClientTls(transport) {
-  if (transport === 'insecure') {
-    return undefined;
-  }
-  const certs = getTestCerts();
-  if (transport === 'tls') {
-    return { caPath: certs.ca.certPath };
-  }
-  return {
-    caPath: certs.ca.certPath,
-    certPath: certs.client.certPath,
-    keyPath: certs.client.keyPath,
-    serverHostOverride: OVERRIDE_HOST,
-  };
-}
-
-/**
- * The peers that grpc-js is checked against. Python grpcio is required. The Go peer is optional because
- * scripts/setup.sh does not install Go, so its suites are skipped, with a warning, where Go is missing.
- */
-const PEERS = [
-  {
-    name: 'Python',
-    startServer: startPythonInteropServer,
-    runClient: runPythonInteropClient,
-    assertCasePassed: assertPythonCasePassed,
-    prepare: checkPythonGrpc,
-    optional: false,
-  },
-  {
-    name: 'Go',
-    startServer: startGoInteropServer,
-    runClient: runGoInteropClient,
-    assertCasePassed: assertGoCasePassed,
-    prepare: buildGoInteropPeer,
-    optional: true,
-  },
-];
-
-const warnedMissingPeers = new Set();
-
-/** Prepares `peer` in a mocha hook, and skips the hook's suite if an optional peer is missing. */
-async function preparePeer(context, peer) {
-  try {
-    await peer.prepare();
-  } catch (error) {
-    if (!peer.optional) {
-      throw error;
-    }
-    if (!warnedMissingPeers.has(peer.name)) {
-      warnedMissingPeers.add(peer.name);
-      console.warn(`skipping the ${peer.name} interop peer: ${error.message}`);
-    }
-    context.skip();
-  }
+  return createInteropClient(grpc, transport, target);
 }
 
 describe('interop harness on @grpc/grpc-js', () => {
@@ -142,7 +44,7 @@ describe('interop harness on @grpc/grpc-js', () => {
       }
     });
 
-    for (const peer of PEERS) {
+    for (const peer of INTEROP_PEERS) {
       describe(`${transport}: grpc-js client, ${peer.name} server`, () => {
         let server;
         let client;
@@ -259,7 +161,7 @@ describe('interop harness on @grpc/grpc-js', () => {
       });
     }
 
-    for (const peer of PEERS) {
+    for (const peer of INTEROP_PEERS) {
       it(`${peer.name} client reports the broken checks`, async function checkPeerClient() {
         this.timeout(180000);
         await preparePeer(this, peer);
