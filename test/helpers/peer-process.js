@@ -19,8 +19,8 @@ process.on('exit', () => {
   }
 });
 
-function spawnPeer(command, args, { cwd, stdin }) {
-  const child = spawn(command, args, { cwd, stdio: [stdin, 'pipe', 'pipe'] });
+function spawnPeer(command, args, { cwd, env, stdin }) {
+  const child = spawn(command, args, { cwd, env, stdio: [stdin, 'pipe', 'pipe'] });
   runningPeers.add(child);
   child.on('exit', () => runningPeers.delete(child));
   child.stdout.setEncoding('utf8');
@@ -46,11 +46,12 @@ function serverTlsArgs(tls) {
 /**
  * Starts the peer server `command args...` with the TLS flags of `tls`, on 127.0.0.1 and a free port.
  * Resolves to `{ port, target, stop }` once it listens, where `stop()` kills it and resolves when it has
- * exited. Rejects with the server's stderr if it exits first. `name` labels error messages.
+ * exited. Rejects with the server's stderr if it exits first. `name` labels error messages, and `cwd` and
+ * `env` are those of child_process.spawn.
  */
-function startPeerServer({ name, command, args, cwd, tls }) {
+function startPeerServer({ name, command, args, cwd, env, tls }) {
   const child = spawnPeer(command, [...args, '--port', '0', '--exit_on_stdin_close', ...serverTlsArgs(tls)],
-    { cwd, stdin: 'pipe' });
+    { cwd, env, stdin: 'pipe' });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -114,7 +115,7 @@ function clientTlsArgs(tls) {
  * `{ passed, reason }`. Rejects only if the client cannot be started.
  */
 function runPeerClient({
-  name, command, args, cwd, port, host = '127.0.0.1', testCases, tls, callTimeoutSeconds,
+  name, command, args, cwd, env, port, host = '127.0.0.1', testCases, tls, callTimeoutSeconds,
 }) {
   if (!Number.isInteger(port) || port <= 0) {
     throw new TypeError(`port must be a positive integer, got ${String(port)}`);
@@ -127,7 +128,7 @@ function runPeerClient({
   if (callTimeoutSeconds !== undefined) {
     clientArgs.push('--call_timeout', String(callTimeoutSeconds));
   }
-  const child = spawnPeer(command, clientArgs, { cwd, stdin: 'ignore' });
+  const child = spawnPeer(command, clientArgs, { cwd, env, stdin: 'ignore' });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {

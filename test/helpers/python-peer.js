@@ -16,6 +16,9 @@ const PEERS_DIR = path.join(__dirname, '..', 'peers');
 const SERVER_SCRIPT = path.join(PEERS_DIR, 'python_interop_server.py');
 const CLIENT_SCRIPT = path.join(PEERS_DIR, 'python_interop_client.py');
 
+// Keeps Python from writing __pycache__ folders into test/peers.
+const PYTHON_ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
+
 let pythonGrpcVersion = null;
 let stubsDir = null;
 
@@ -51,7 +54,7 @@ function getStubsDir() {
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const result = spawnSync(PYTHON,
     ['-c', 'import sys, interop_messages; interop_messages.generate_messages(sys.argv[1])', dir],
-    { cwd: PEERS_DIR, encoding: 'utf8' });
+    { cwd: PEERS_DIR, env: PYTHON_ENV, encoding: 'utf8' });
   if (result.status !== 0) {
     throw new Error(`generating the Python interop message modules failed: ${(result.stderr || '').trim()}`);
   }
@@ -72,6 +75,7 @@ async function startPythonInteropServer({ tls } = {}) {
     command: PYTHON,
     args: [SERVER_SCRIPT, '--stubs_dir', getStubsDir()],
     cwd: PEERS_DIR,
+    env: PYTHON_ENV,
     tls,
   });
 }
@@ -90,6 +94,7 @@ async function runPythonInteropClient({ port, host, testCases, tls, callTimeoutS
     command: PYTHON,
     args: [CLIENT_SCRIPT, '--stubs_dir', getStubsDir()],
     cwd: PEERS_DIR,
+    env: PYTHON_ENV,
     port,
     host,
     testCases,
