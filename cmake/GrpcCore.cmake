@@ -32,7 +32,12 @@ find_package(PkgConfig REQUIRED)
 # pkg_check_modules keeps its first result in the cache. Clearing its marker makes a change of
 # GRPC_NATIVE_CORE_DIR take effect in an existing build folder.
 unset(__pkg_config_checked_GRPC_CORE CACHE)
-pkg_check_modules(GRPC_CORE REQUIRED grpc)
+pkg_check_modules(GRPC_CORE grpc)
+if(NOT GRPC_CORE_FOUND)
+  message(FATAL_ERROR "gRPC C-core's development files (pkg-config module grpc) were not found. Install the "
+    "package libgrpc-dev (Debian and Ubuntu; scripts/setup.sh installs it with the other build packages), or "
+    "build C-core with scripts/fetch-grpc-source.sh and set GRPC_NATIVE_CORE_DIR to the folder it prints.")
+endif()
 
 # Sets out_var to the default deps folder, named after the installed Debian versions the same way as in
 # scripts/build-static-deps.sh.

@@ -71,15 +71,6 @@ function buildEnvironment(coreDir) {
 }
 
 function checkBuildRequirements(coreDir, env) {
-  const cmakeJs = resolveFromProject('cmake-js/bin/cmake-js');
-  if (!cmakeJs || !resolveFromProject('node-addon-api')) {
-    fail([
-      'cmake-js and node-addon-api are not installed. They are optional peer dependencies, needed only for a',
-      'source build. Add them to your project and rebuild:',
-      '  npm install --save-dev cmake-js node-addon-api',
-      '  npm rebuild grpc-native',
-    ]);
-  }
   if (!commandWorks('cmake', ['--version'], env)) {
     fail([`cmake not found. Install CMake 3.18 or later and a C++17 compiler (Debian and Ubuntu: ${SYSTEM_PACKAGES}).`]);
   }
@@ -93,6 +84,16 @@ function checkBuildRequirements(coreDir, env) {
       `Install the package libgrpc-dev (Debian and Ubuntu: sudo apt-get install ${SYSTEM_PACKAGES}),`,
       "or build C-core from Debian's source with scripts/fetch-grpc-source.sh in grpc-native's repository and",
       'set GRPC_NATIVE_CORE_DIR to the folder it prints. Then run: npm rebuild grpc-native',
+    ]);
+  }
+
+  const cmakeJs = resolveFromProject('cmake-js/bin/cmake-js');
+  if (!cmakeJs || !resolveFromProject('node-addon-api')) {
+    fail([
+      'cmake-js and node-addon-api are not installed. They are optional peer dependencies, needed only for a',
+      'source build. Add them to your project and rebuild:',
+      '  npm install --save-dev cmake-js node-addon-api',
+      '  npm rebuild grpc-native',
     ]);
   }
   return cmakeJs;

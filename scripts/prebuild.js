@@ -110,8 +110,15 @@ async function main() {
     }
   }
 
+  // A copy under another name, then a rename: processes that have the old addon loaded keep its file, whereas
+  // overwriting it in place would change code that they have mapped and crash them.
   fs.mkdirSync(path.dirname(builtAddon), { recursive: true });
-  fs.copyFileSync(prebuild, builtAddon);
+  const partial = `${builtAddon}.${process.pid}.partial`;
+  fs.copyFileSync(prebuild, partial);
+  // The same time stamp as the prebuild marks the two as one build, for anything that compares them.
+  const { atime, mtime } = fs.statSync(prebuild);
+  fs.utimesSync(partial, atime, mtime);
+  fs.renameSync(partial, builtAddon);
 
   const sizeMiB = (fs.statSync(prebuild).size / (1024 * 1024)).toFixed(1);
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
