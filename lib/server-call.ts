@@ -23,7 +23,13 @@ import type {
   PartialStatusObject,
   ServerInterceptingCallInterface,
 } from './server-interceptors';
-import { respondFromPromise, isAsyncIterable, isThenable, writeAsyncIterable, reportHandlerRejection } from './server-promises';
+import {
+  isAsyncIterable,
+  isThenable,
+  reportHandlerRejection,
+  respondFromPromise,
+  writeAsyncIterable,
+} from './server-promises';
 
 export type ServerStatusResponse = Partial<StatusObject>;
 

@@ -10,12 +10,12 @@
  */
 import { LogVerbosity, Status } from './constants';
 import { Metadata, metadataToNative } from './metadata';
-import { trace } from './logging';
+import { log, trace } from './logging';
 import * as authContextModule from './auth-context';
 import type { AuthContext } from './auth-context';
 import type { Deadline } from './deadline';
 import type { ServerMethodDefinition } from './make-client';
-import type { NativeBatch, NativeCall } from './native';
+import type { NativeBatch, NativeBatchResult, NativeCall, NativeMetadata } from './native';
 import type { StatusObject } from './call-interface';
 import { GRPC_METRICS_HEADER, PerRequestMetricRecorder } from './server-metrics';
 
@@ -408,7 +408,10 @@ export interface HandlerCodec {
 export interface ServerCallSettings {
   /** The largest response message in bytes; -1 for no limit. */
   maxSendMessageSize: number;
-  /** Puts the error's message into the status details of serialization failures, as GRPC_NODE_DEBUG_SEND_ERROR_DETAILS does in grpc-js. */
+  /**
+   * Puts the error's message into the status details of serialization failures, as
+   * GRPC_NODE_DEBUG_SEND_ERROR_DETAILS does in grpc-js.
+   */
   sendErrorDetails: boolean;
   /** Adds the metrics recorder's load report to the trailers, from the option `grpc.server_call_metric_recording`. */
   sendMetrics: boolean;
@@ -431,6 +434,25 @@ const TRACER_NAME = 'server_call';
 // see them; C-core may pass some of them on.
 const TRANSPORT_HEADERS = ['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te',
   'content-type'];
+
+// C-core 1.51's HTTP/2 transport aborts the process (an assertion in chttp2_transport.cc) when a server sends
+// grpc-timeout in response headers or trailers, so that key never leaves this layer.
+const UNSENDABLE_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['grpc-timeout']);
+
+/** Converts response headers or trailers for C-core, dropping the keys C-core must not get from a server. */
+function responseMetadataToNative(metadata: Metadata, path: string): NativeMetadata {
+  const flat = metadataToNative(metadata);
+  const kept: NativeMetadata = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const key = flat[i] as string;
+    if (UNSENDABLE_RESPONSE_HEADERS.has(key)) {
+      trace(LogVerbosity.INFO, TRACER_NAME, `Dropped response metadata ${key} of ${path}: servers cannot send it`);
+      continue;
+    }
+    kept.push(key, flat[i + 1]);
+  }
+  return kept;
+}
 
 /** Removes the request headers that belong to the transport from `metadata`, in place. */
 export function removeTransportHeaders(metadata: Metadata): Metadata {
@@ -462,11 +484,11 @@ function remoteFromPeer(peer: string): Pick<ConnectionInfo, 'remoteAddress' | 'r
 /**
  * The bottom layer of a server call: it turns the stack's operations into C-core batches.
  *
- * C-core takes one batch of each kind of operation at a time. So this layer reads one message per `startRead` and
- * sends response messages one after another, and a status waits until the messages before it were sent. The call ends
- * when the status is sent or when C-core reports it closed (client cancellation, deadline, a broken connection,
- * or an error of C-core's such as an oversized request); either way the listener's `onCancel` runs once, as in
- * grpc-js 1.10 and later.
+ * C-core takes one batch of each kind of operation at a time. So this layer reads one message per `startRead`
+ * and sends response messages one after another, and a status waits until the messages before it were sent.
+ * The call ends when the status is sent or when C-core reports it closed (client cancellation, deadline, a broken
+ * connection, or an error of C-core's such as an oversized request). Either way the listener's `onCancel` runs
+ * once, as in grpc-js 1.10 and later.
  */
 export class BaseServerInterceptingCall implements ServerInterceptingCallInterface {
   private listener: InterceptingServerListener | null = null;
@@ -487,7 +509,7 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
   ) {
     this.peer = incoming.call.getPeer();
     // C-core completes this operation once the call is over, and reports whether it ended by cancellation.
-    incoming.call.startBatch({ recvCloseOnServer: true }, (error, result) => {
+    this.startBatch({ recvCloseOnServer: true }, (error, result) => {
       if (result.cancelled !== false) {
         trace(LogVerbosity.DEBUG, TRACER_NAME, `Request to ${handler.path} was cancelled`);
       }
@@ -510,7 +532,7 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       return;
     }
     this.metadataSent = true;
-    this.incoming.call.startBatch({ sendInitialMetadata: metadataToNative(metadata) }, () => {});
+    this.startBatch({ sendInitialMetadata: responseMetadataToNative(metadata, this.handler.path) }, () => {});
   }
 
   sendMessage(message: any, callback: () => void): void {
@@ -558,14 +580,14 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       metadata.set(GRPC_METRICS_HEADER, this.metricsRecorder.serialize());
     }
     const batch: NativeBatch = {
-      sendStatusFromServer: { code, details, metadata: metadataToNative(metadata) },
+      sendStatusFromServer: { code, details, metadata: responseMetadataToNative(metadata, this.handler.path) },
     };
     if (!this.metadataSent) {
       // Without response headers before it, C-core sends the status as a trailers-only response.
       this.metadataSent = true;
       batch.sendInitialMetadata = [];
     }
-    this.incoming.call.startBatch(batch, () => {});
+    this.startBatch(batch, () => {});
     this.notifyOnCancel();
   }
 
@@ -574,7 +596,7 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       return;
     }
     this.readInFlight = true;
-    this.incoming.call.startBatch({ recvMessage: true }, (error, result) => {
+    this.startBatch({ recvMessage: true }, (error, result) => {
       this.readInFlight = false;
       if (this.ended) {
         return;
@@ -655,7 +677,7 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       batch.sendInitialMetadata = [];
     }
     this.sendInFlight = true;
-    this.incoming.call.startBatch(batch, error => {
+    this.startBatch(batch, error => {
       this.sendInFlight = false;
       if (error !== null) {
         // The call is over: the writer gets no callback, and the cancellation reaches the handler.
@@ -664,6 +686,18 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       next.callback();
       this.sendNextMessage();
     });
+  }
+
+  // Starts a C-core batch. C-core rejects a batch it finds invalid at once; the call then ends with INTERNAL
+  // rather than the exception reaching a handler, or an event callback where nothing could catch it.
+  private startBatch(batch: NativeBatch, callback: (error: Error | null, result: NativeBatchResult) => void): void {
+    try {
+      this.incoming.call.startBatch(batch, callback);
+    } catch (error) {
+      log(LogVerbosity.ERROR, `Request to ${this.handler.path}: ${errorMessage(error)}; ending the call`);
+      this.incoming.call.cancelWithStatus(Status.INTERNAL, 'The server failed to process the call');
+      this.notifyOnCancel();
+    }
   }
 
   // Marks the call ended and calls the listener's onCancel, once, on a later tick so that a handler that ends the

@@ -262,6 +262,28 @@ describe('Server', () => {
       assert.deepStrictEqual(outcome.status.metadata.get('x-trailer'), ['last']);
     });
 
+    it('drops grpc-timeout from response metadata', async () => {
+      // C-core aborts the process when a server sends this key, so the server must never pass it on.
+      const { client } = await start({
+        unary(call: any, callback: any) {
+          const headers = new Metadata();
+          headers.set('grpc-timeout', '1S');
+          headers.set('x-kept', 'header');
+          call.sendMetadata(headers);
+          const trailers = new Metadata();
+          trailers.set('grpc-timeout', '1S');
+          trailers.set('x-kept', 'trailer');
+          callback(null, {}, trailers);
+        },
+      });
+      const outcome = await unary(client, {});
+      assert.strictEqual(outcome.error, null);
+      assert.deepStrictEqual(outcome.metadata!.get('x-kept'), ['header']);
+      assert.deepStrictEqual(outcome.metadata!.get('grpc-timeout'), []);
+      assert.deepStrictEqual(outcome.status.metadata.get('x-kept'), ['trailer']);
+      assert.deepStrictEqual(outcome.status.metadata.get('grpc-timeout'), []);
+    });
+
     it('sends the code, details and metadata of an error', async () => {
       const { client } = await start({
         unary(call: any, callback: any) {
