@@ -1,10 +1,446 @@
 /**
- * Call credentials: metadata added to each call, such as an access token. A minimal first version; the security
- * layer fills it in.
+ * Call credentials: metadata that C-core adds to each call, such as an access token. grpc-js's `CallCredentials`
+ * class and grpcio's factories (in camelCase) make the same objects.
+ *
+ * JavaScript plugins (grpcio's metadata plugins, grpc-js's metadata generators) run on the JavaScript thread, on a
+ * later turn of the event loop than the call that needs them, never inside C-core. When a plugin fails, C-core ends
+ * the call with status UNAVAILABLE and the details "Getting metadata from plugin failed with error: " followed by
+ * the error's message, as grpcio does; grpc-js would pass the error's own code through instead.
+ *
+ * C-core sends call credentials only on connections secure enough for them: TLS, ALTS and local credentials. On an
+ * insecure channel a call with call credentials fails with UNAUTHENTICATED before anything is sent.
  */
-import type { NativeCallCredentials } from './native';
+import { LogVerbosity } from './constants';
+import { log } from './logging';
+import { Metadata, metadataToNative, MetadataValue } from './metadata';
+import type { NativeCallCredentials, NativeMetadata } from './native';
+import { NativeMetadataPlugin, NativeSecurityLevel, securityBinding } from './native-security';
+import { describe } from './pem';
+
+/** What grpc-js gives a metadata generator. */
+export interface CallMetadataOptions {
+  /** The fully qualified method, for example `/pkg.Service/Method`. */
+  method_name: string;
+  /** `https://` followed by the host of the call's authority (without port) and `/pkg.Service`. */
+  service_url: string;
+}
+
+/** grpc-js's metadata generator: calls `cb(null, metadata)`, or `cb(error)` to fail the call. */
+export type CallMetadataGenerator = (
+  options: CallMetadataOptions,
+  cb: (err: Error | null, metadata?: Metadata) => void,
+) => void;
+
+/** A google-auth-library client before its version 2. */
+export interface OldOAuth2Client {
+  getRequestMetadata: (url: string, callback: (err: Error | null, headers?: { [index: string]: string }) => void) => void;
+}
+
+/** A google-auth-library client from its version 2 on. */
+export interface CurrentOAuth2Client {
+  getRequestHeaders: (url?: string) => Promise<{ [index: string]: string } | Iterable<[string, string]>>;
+}
+
+export type OAuth2Client = OldOAuth2Client | CurrentOAuth2Client;
+
+/** What grpcio gives a metadata plugin, with C-core's values. */
+export interface AuthMetadataContext {
+  /** The scheme, the call's authority (with port) and `/pkg.Service`, for example `https://host:443/pkg.Service`. */
+  serviceUrl: string;
+  /** The bare method name, for example `Method`. */
+  methodName: string;
+}
+
+/** Metadata a plugin may return: a Metadata object, `[key, value]` pairs, or an object of keys to values. */
+export type PluginMetadata =
+  | Metadata
+  | Iterable<readonly [string, MetadataValue]>
+  | { [key: string]: MetadataValue | MetadataValue[] };
+
+/** grpcio's plugin callback: `callback(metadata, null)`, or `callback(null, error)` to fail the call. */
+export type AuthMetadataPluginCallback = (metadata: PluginMetadata | null | undefined, error?: Error | null) => void;
+
+/** grpcio's metadata plugin. */
+export type AuthMetadataPlugin = (context: AuthMetadataContext, callback: AuthMetadataPluginCallback) => void;
+
+/** The common form of both plugin kinds: calls `answer(null, metadata)` or `answer(error)`. */
+type MetadataProducer = (context: AuthMetadataContext, answer: (error: unknown, metadata?: Metadata) => void) => void;
 
 export abstract class CallCredentials {
   /** The C-core credentials this object stands for. */
   abstract _getNative(): NativeCallCredentials;
+
+  /**
+   * Produces the metadata these credentials add, in JavaScript, as grpc-js's `generateMetadata` does. Credentials
+   * that only C-core can apply (Compute Engine) reject.
+   */
+  abstract generateMetadata(options: CallMetadataOptions): Promise<Metadata>;
+
+  /** Returns credentials that apply these and then `callCredentials`. */
+  compose(callCredentials: CallCredentials): CallCredentials {
+    checkCallCredentials(callCredentials, 'compose: callCredentials');
+    if (callCredentials instanceof EmptyCallCredentials) {
+      return this;
+    }
+    return new CompositeCallCredentials([...partsOf(this), ...partsOf(callCredentials)]);
+  }
+
+  /** True when both objects add the same metadata. Credentials are equal only to themselves, or as noted. */
+  _equals(other: CallCredentials): boolean {
+    return this === other;
+  }
+
+  /** grpc-js's credentials from a metadata generator. */
+  static createFromMetadataGenerator(metadataGenerator: CallMetadataGenerator): CallCredentials {
+    if (typeof metadataGenerator !== 'function') {
+      throw new TypeError(`createFromMetadataGenerator: metadataGenerator must be a function, got ${describe(metadataGenerator)}`);
+    }
+    return new PluginCallCredentials('metadata generator', metadataGenerator, (context, answer) => {
+      metadataGenerator(grpcJsOptions(context), (error, metadata) => {
+        // grpc-js uses the metadata whenever there is some, even next to an error.
+        if (metadata !== undefined) {
+          answerWithMetadata(answer, metadata);
+        } else {
+          answer(error ?? new Error('the metadata generator returned neither metadata nor an error'));
+        }
+      });
+    });
+  }
+
+  /** grpc-js's credentials from a google-auth-library client: its request headers become metadata. */
+  static createFromGoogleCredential(googleCredentials: OAuth2Client): CallCredentials {
+    if (googleCredentials === null || typeof googleCredentials !== 'object') {
+      throw new TypeError(`createFromGoogleCredential: googleCredentials must be a google-auth-library client, got ${describe(googleCredentials)}`);
+    }
+    return CallCredentials.createFromMetadataGenerator((options, callback) => {
+      requestHeaders(googleCredentials, options.service_url).then((headers) => {
+        let metadata: Metadata;
+        try {
+          metadata = toMetadata(headers);
+        } catch (error) {
+          callback(new Error(`the Google credentials returned invalid headers: ${(error as Error).message}`));
+          return;
+        }
+        callback(null, metadata);
+      }, (error) => callback(error instanceof Error ? error : new Error(String(error))));
+    });
+  }
+
+  /** Credentials that add nothing; composing them changes nothing. They are allowed on insecure channels. */
+  static createEmpty(): CallCredentials {
+    return new EmptyCallCredentials();
+  }
+}
+
+function partsOf(credentials: CallCredentials): CallCredentials[] {
+  return credentials instanceof CompositeCallCredentials ? credentials.parts : [credentials];
+}
+
+export class EmptyCallCredentials extends CallCredentials {
+  private readonly native = securityBinding.emptyCallCredentials();
+
+  _getNative(): NativeCallCredentials {
+    return this.native;
+  }
+
+  generateMetadata(_options: CallMetadataOptions): Promise<Metadata> {
+    return Promise.resolve(new Metadata());
+  }
+
+  override compose(callCredentials: CallCredentials): CallCredentials {
+    checkCallCredentials(callCredentials, 'compose: callCredentials');
+    return callCredentials;
+  }
+
+  override _equals(other: CallCredentials): boolean {
+    return other instanceof EmptyCallCredentials;
+  }
+}
+
+class CompositeCallCredentials extends CallCredentials {
+  private readonly native: NativeCallCredentials;
+
+  constructor(readonly parts: CallCredentials[]) {
+    super();
+    this.native = parts.map((part) => part._getNative())
+      .reduce((combined, next) => securityBinding.compositeCallCredentials(combined, next));
+  }
+
+  _getNative(): NativeCallCredentials {
+    return this.native;
+  }
+
+  async generateMetadata(options: CallMetadataOptions): Promise<Metadata> {
+    const combined = new Metadata();
+    for (const metadata of await Promise.all(this.parts.map((part) => part.generateMetadata(options)))) {
+      combined.merge(metadata);
+    }
+    return combined;
+  }
+
+  override _equals(other: CallCredentials): boolean {
+    return other === this || (other instanceof CompositeCallCredentials
+      && other.parts.length === this.parts.length && other.parts.every((part, i) => part._equals(this.parts[i])));
+  }
+}
+
+class AccessTokenCallCredentials extends CallCredentials {
+  private readonly native: NativeCallCredentials;
+
+  constructor(private readonly token: string) {
+    super();
+    this.native = securityBinding.accessTokenCallCredentials(token);
+  }
+
+  _getNative(): NativeCallCredentials {
+    return this.native;
+  }
+
+  generateMetadata(_options: CallMetadataOptions): Promise<Metadata> {
+    const metadata = new Metadata();
+    metadata.add('authorization', `Bearer ${this.token}`);
+    return Promise.resolve(metadata);
+  }
+}
+
+class ComputeEngineCallCredentials extends CallCredentials {
+  private readonly native = securityBinding.computeEngineCallCredentials();
+
+  _getNative(): NativeCallCredentials {
+    return this.native;
+  }
+
+  generateMetadata(_options: CallMetadataOptions): Promise<Metadata> {
+    return Promise.reject(new Error('Compute Engine call credentials get their token inside C-core, for each call;'
+      + ' they cannot generate metadata in JavaScript'));
+  }
+}
+
+/** Credentials whose metadata a JavaScript function produces. */
+class PluginCallCredentials extends CallCredentials {
+  private readonly native: NativeCallCredentials;
+  private warnedAboutSecondAnswer = false;
+
+  /** `identity` is what `_equals` compares: the user's function. */
+  constructor(name: string, private readonly identity: unknown, private readonly produce: MetadataProducer) {
+    super();
+    this.native = securityBinding.metadataCallCredentials(this.nativePlugin(name), name,
+      NativeSecurityLevel.PRIVACY_AND_INTEGRITY);
+  }
+
+  _getNative(): NativeCallCredentials {
+    return this.native;
+  }
+
+  generateMetadata(options: CallMetadataOptions): Promise<Metadata> {
+    return new Promise((resolve, reject) => {
+      this.runPlugin(contextFromGrpcJsOptions(options), (error, metadata) => {
+        if (error !== null) {
+          reject(error);
+        } else {
+          resolve(metadata!);
+        }
+      });
+    });
+  }
+
+  override _equals(other: CallCredentials): boolean {
+    return other === this || (other instanceof PluginCallCredentials && other.identity === this.identity);
+  }
+
+  /** Runs the plugin, guarding against throws and second answers; calls `settle` exactly once. */
+  private runPlugin(context: AuthMetadataContext, settle: (error: Error | null, metadata?: Metadata) => void): void {
+    let settled = false;
+    const answer = (error: unknown, metadata?: Metadata) => {
+      if (settled) {
+        this.warnSecondAnswer();
+        return;
+      }
+      settled = true;
+      if (error !== null && error !== undefined) {
+        settle(error instanceof Error ? error : new Error(String(error)));
+      } else {
+        settle(null, metadata ?? new Metadata());
+      }
+    };
+    try {
+      this.produce(context, answer);
+    } catch (error) {
+      answer(error ?? new Error('the metadata plugin threw'));
+    }
+  }
+
+  private nativePlugin(name: string): NativeMetadataPlugin {
+    return (serviceUrl, methodName, done) => {
+      this.runPlugin({ serviceUrl, methodName }, (error, metadata) => {
+        if (error !== null) {
+          done(error.message || String(error));
+          return;
+        }
+        let flat: NativeMetadata;
+        try {
+          flat = metadataToNative(metadata!);
+        } catch (conversionError) {
+          done(`the ${name} returned invalid metadata: ${(conversionError as Error).message}`);
+          return;
+        }
+        done(null, flat);
+      });
+    };
+  }
+
+  private warnSecondAnswer(): void {
+    if (!this.warnedAboutSecondAnswer) {
+      this.warnedAboutSecondAnswer = true;
+      log(LogVerbosity.ERROR, 'A call credentials plugin answered more than once for one call; only its first answer'
+        + ' was used. Later repeats are not logged.');
+    }
+  }
+}
+
+/** Reads google-auth-library's request headers, from either client generation. */
+function requestHeaders(client: OAuth2Client, serviceUrl: string): Promise<unknown> {
+  if ('getRequestHeaders' in client && typeof client.getRequestHeaders === 'function') {
+    return client.getRequestHeaders(serviceUrl);
+  }
+  return new Promise((resolve, reject) => {
+    (client as OldOAuth2Client).getRequestMetadata(serviceUrl, (error, headers) => {
+      if (error) {
+        reject(error);
+      } else if (!headers) {
+        reject(new Error('the Google credentials returned no headers'));
+      } else {
+        resolve(headers);
+      }
+    });
+  });
+}
+
+/**
+ * Converts what a plugin returned into Metadata, validating keys and values as Metadata does. Throws an Error that
+ * names the bad entry.
+ */
+function toMetadata(value: unknown): Metadata {
+  if (value instanceof Metadata) {
+    return value;
+  }
+  if (value === null || value === undefined) {
+    return new Metadata();
+  }
+  if (typeof value !== 'object') {
+    throw new TypeError(`metadata must be a Metadata object, [key, value] pairs or an object, got ${describe(value)}`);
+  }
+
+  const metadata = new Metadata();
+  const headers = value as { forEach?: unknown; [Symbol.iterator]?: unknown };
+  if (typeof headers[Symbol.iterator] === 'function') {
+    for (const entry of value as Iterable<unknown>) {
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        throw new TypeError('metadata pairs must be [key, value] arrays');
+      }
+      metadata.add(entry[0], entry[1]);
+    }
+    return metadata;
+  }
+  for (const [key, entry] of Object.entries(value)) {
+    for (const item of Array.isArray(entry) ? entry : [entry]) {
+      metadata.add(key, item);
+    }
+  }
+  return metadata;
+}
+
+/** Wraps a plugin's metadata conversion, so that a bad entry fails the call rather than throwing. */
+function answerWithMetadata(answer: (error: unknown, metadata?: Metadata) => void, value: unknown): void {
+  let metadata: Metadata;
+  try {
+    metadata = toMetadata(value);
+  } catch (error) {
+    answer(new Error(`the metadata plugin returned invalid metadata: ${(error as Error).message}`));
+    return;
+  }
+  answer(null, metadata);
+}
+
+/** Splits C-core's service URL into its authority's host and its service path. */
+function parseServiceUrl(serviceUrl: string): { host: string; service: string } {
+  const withoutScheme = serviceUrl.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^:\/\//, '');
+  const slash = withoutScheme.indexOf('/');
+  const authority = slash === -1 ? withoutScheme : withoutScheme.slice(0, slash);
+  const service = slash === -1 ? '' : withoutScheme.slice(slash + 1);
+  const bracketed = /^\[([^\]]*)\]/.exec(authority);
+  const host = bracketed ? `[${bracketed[1]}]` : authority.replace(/:\d*$/, '');
+  return { host, service };
+}
+
+/** Converts C-core's plugin context into what grpc-js gives a metadata generator. */
+function grpcJsOptions(context: AuthMetadataContext): CallMetadataOptions {
+  const { host, service } = parseServiceUrl(context.serviceUrl);
+  return { service_url: `https://${host}/${service}`, method_name: `/${service}/${context.methodName}` };
+}
+
+/** The reverse of {@link grpcJsOptions}, for running a plugin from `generateMetadata`. */
+function contextFromGrpcJsOptions(options: CallMetadataOptions): AuthMetadataContext {
+  const methodName = options.method_name.slice(options.method_name.lastIndexOf('/') + 1);
+  return { serviceUrl: options.service_url, methodName };
+}
+
+export function checkCallCredentials(value: unknown, name: string): asserts value is CallCredentials {
+  if (!(value instanceof CallCredentials)) {
+    throw new TypeError(`${name} must be a CallCredentials object, got ${describe(value)}`);
+  }
+}
+
+// ---- grpcio's factories ----
+
+/** Call credentials that send `authorization: Bearer <token>` (grpcio's `access_token_call_credentials`). */
+export function accessTokenCallCredentials(accessToken: string): CallCredentials {
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new TypeError(`accessTokenCallCredentials: accessToken must be a non-empty string, got ${describe(accessToken)}`);
+  }
+  if (!/^[ -~]*$/.test(accessToken)) {
+    throw new Error('accessTokenCallCredentials: accessToken must be printable ASCII, as metadata values are');
+  }
+  return new AccessTokenCallCredentials(accessToken);
+}
+
+/**
+ * Call credentials from a metadata plugin (grpcio's `metadata_call_credentials`). The plugin is called for each
+ * call as `plugin(context, callback)` and answers with `callback(metadata, null)` or `callback(null, error)`.
+ * `name` names the plugin in C-core's traces.
+ */
+export function metadataCallCredentials(metadataPlugin: AuthMetadataPlugin, name?: string): CallCredentials {
+  if (typeof metadataPlugin !== 'function') {
+    throw new TypeError(`metadataCallCredentials: metadataPlugin must be a function, got ${describe(metadataPlugin)}`);
+  }
+  if (name !== undefined && typeof name !== 'string') {
+    throw new TypeError(`metadataCallCredentials: name must be a string, got ${describe(name)}`);
+  }
+  const pluginName = name ?? (metadataPlugin.name || 'metadata plugin');
+  return new PluginCallCredentials(pluginName, metadataPlugin, (context, answer) => {
+    metadataPlugin({ ...context }, (metadata, error) => {
+      if (error !== null && error !== undefined) {
+        answer(error);
+      } else {
+        answerWithMetadata(answer, metadata);
+      }
+    });
+  });
+}
+
+/** Call credentials that apply each of `callCredentials` in turn (grpcio's `composite_call_credentials`). */
+export function compositeCallCredentials(...callCredentials: CallCredentials[]): CallCredentials {
+  if (callCredentials.length === 0) {
+    throw new TypeError('compositeCallCredentials: give at least one CallCredentials object');
+  }
+  callCredentials.forEach((credentials, i) => checkCallCredentials(credentials, `compositeCallCredentials: argument ${i + 1}`));
+  return callCredentials.slice(1).reduce((combined, next) => combined.compose(next), callCredentials[0]);
+}
+
+/**
+ * C-core's Compute Engine call credentials: each call gets a token from the Compute Engine metadata server, which
+ * exists only on Google Cloud. Making them contacts nothing.
+ */
+export function computeEngineCallCredentials(): CallCredentials {
+  return new ComputeEngineCallCredentials();
 }

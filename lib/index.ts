@@ -3,36 +3,88 @@
  * grpc-js runs unchanged when `@grpc/grpc-js` resolves to this package. Additions of our own (promise helpers)
  * are marked as such.
  */
-import { CallCredentials } from './call-credentials';
-import { ChannelCredentials } from './channel-credentials';
+import { CallCredentials, compositeCallCredentials } from './call-credentials';
+import { ChannelCredentials, compositeChannelCredentials } from './channel-credentials';
 import { Client } from './client';
 import { LogVerbosity } from './constants';
 import type { Deadline } from './deadline';
 import * as logging from './logging';
 
-// ---- Credentials ----
-// The security module adds the other factories to ChannelCredentials and CallCredentials. Its owner enables each
-// commented-out line below once the static method it names exists.
+// ---- Credentials (owner: security) ----
 
 /** Factories of channel and call credentials, as grpc-js's `credentials` object. */
 export const credentials = {
-  // combineChannelCredentials: (channelCredentials: ChannelCredentials, ...callCredentials: CallCredentials[]) =>
-  //   callCredentials.reduce((combined, next) => combined.compose(next), channelCredentials),
-  // combineCallCredentials: (first: CallCredentials, ...additional: CallCredentials[]) =>
-  //   additional.reduce((combined, next) => combined.compose(next), first),
+  combineChannelCredentials: (channelCredentials: ChannelCredentials, ...callCredentials: CallCredentials[]) =>
+    compositeChannelCredentials(channelCredentials, ...callCredentials),
+  combineCallCredentials: (first: CallCredentials, ...additional: CallCredentials[]) =>
+    compositeCallCredentials(first, ...additional),
   createInsecure: ChannelCredentials.createInsecure,
-  // createSsl: ChannelCredentials.createSsl,
-  // createFromSecureContext: ChannelCredentials.createFromSecureContext,
-  // createFromMetadataGenerator: CallCredentials.createFromMetadataGenerator,
-  // createFromGoogleCredential: CallCredentials.createFromGoogleCredential,
-  // createEmpty: CallCredentials.createEmpty,
+  createSsl: ChannelCredentials.createSsl,
+  createFromSecureContext: ChannelCredentials.createFromSecureContext,
+  createFromMetadataGenerator: CallCredentials.createFromMetadataGenerator,
+  createFromGoogleCredential: CallCredentials.createFromGoogleCredential,
+  createEmpty: CallCredentials.createEmpty,
 };
 
 export { ChannelCredentials, CallCredentials };
 export type { AuthContext } from './auth-context';
-// Security module exports (owner: security): VerifyOptions, OAuth2Client, and grpcio-style factories.
-// export type { VerifyOptions } from './channel-credentials';
-// export type { OAuth2Client } from './call-credentials';
+export { CallAuthContext } from './auth-context';
+export type { VerifyOptions, CheckServerIdentityCallback } from './channel-credentials';
+export type { OAuth2Client, CallMetadataGenerator, CallMetadataOptions } from './call-credentials';
+
+// grpcio's credentials factories, in camelCase (grpc-native only, not in grpc-js).
+export {
+  LocalConnectionType,
+  sslChannelCredentials,
+  fileWatcherChannelCredentials,
+  localChannelCredentials,
+  altsChannelCredentials,
+  xdsChannelCredentials,
+  computeEngineChannelCredentials,
+  compositeChannelCredentials,
+  insecureChannelCredentials,
+} from './channel-credentials';
+export type {
+  SslChannelCredentialsOptions,
+  FileWatcherChannelCredentialsOptions,
+  AltsChannelCredentialsOptions,
+} from './channel-credentials';
+export {
+  accessTokenCallCredentials,
+  metadataCallCredentials,
+  compositeCallCredentials,
+  computeEngineCallCredentials,
+} from './call-credentials';
+export type {
+  AuthMetadataContext,
+  AuthMetadataPlugin,
+  AuthMetadataPluginCallback,
+  PluginMetadata,
+} from './call-credentials';
+export {
+  ClientCertificateRequest,
+  DynamicSslServerCredentials,
+  ServerCertificateConfiguration,
+  sslServerCredentials,
+  sslServerCertificateConfiguration,
+  dynamicSslServerCredentials,
+  fileWatcherServerCredentials,
+  insecureServerCredentials,
+  localServerCredentials,
+  altsServerCredentials,
+  xdsServerCredentials,
+} from './server-credentials';
+export type {
+  KeyCertPair,
+  PrivateKeyCertificateChainPair,
+  ServerKeyCertPair,
+  SslServerCredentialsOptions,
+  FileWatcherServerCredentialsOptions,
+  AltsServerCredentialsOptions,
+  CertificateConfigurationFetcher,
+  AuthMetadataProcessor,
+  AuthMetadataProcessingResult,
+} from './server-credentials';
 
 // ---- Metadata and constants ----
 
@@ -134,7 +186,6 @@ export type { PromiseCallOptions } from './promises';
 export { ServerCredentials } from './server-credentials';
 export { Server } from './server';
 export type { ServerOptions, ConnectionInjector, UntypedHandleCall, UntypedServiceImplementation } from './server';
-// export type { KeyCertPair } from './server-credentials';
 export type {
   sendUnaryData,
   ServerUnaryCall,

@@ -13,6 +13,7 @@ import { LogVerbosity, Status } from './constants';
 import { isTracerEnabled, trace } from './logging';
 import { Metadata, metadataFromNative, metadataToNative } from './metadata';
 import type { NativeBatch, NativeBatchResult, NativeCall, NativeStatus } from './native';
+import { addSecurityHint } from './security-errors';
 
 const TRACER = 'call_stream';
 
@@ -185,5 +186,7 @@ function statusFromNative(status: NativeStatus | undefined): StatusObject {
   if (status === undefined) {
     return { code: Status.INTERNAL, details: 'C-core returned no status', metadata: new Metadata() };
   }
-  return { code: status.code, details: status.details, metadata: metadataFromNative(status.metadata) };
+  // Security failures get a hint of their usual causes after C-core's text (security-errors.ts).
+  const details = addSecurityHint(status.code, status.details);
+  return { code: status.code, details, metadata: metadataFromNative(status.metadata) };
 }
