@@ -4,10 +4,11 @@
 # Safe to run again: when every package and the deb-src entry are present it changes nothing and exits quickly.
 set -eu
 
-# C-core and its dependencies (static archives included), the build tools, the Python peer used by the
+# C-core and its dependencies (static archives included), the build tools, the Python and Go peers used by the
 # interoperability tests, unicode-data for regenerating re2's Unicode tables, and dpkg-dev for `apt-get source`.
 PACKAGES="libgrpc-dev libssl-dev libc-ares-dev zlib1g-dev libabsl-dev libre2-dev pkg-config cmake g++ make \
-protobuf-compiler python3-grpcio unicode-data dpkg-dev"
+protobuf-compiler python3-grpcio unicode-data dpkg-dev \
+golang-go golang-google-grpc-dev golang-goprotobuf-dev"
 
 SOURCES_FILE=/etc/apt/sources.list.d/grpc-native-deb-src.sources
 
