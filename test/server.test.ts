@@ -1223,6 +1223,51 @@ describe('Server', () => {
     });
   });
 
+  describe('TLS', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { getTestCerts } = require('./helpers/certs');
+
+    async function startTls(checkClientCertificate: boolean) {
+      const certs = getTestCerts();
+      const server = new Server();
+      server.addService(service as any, {
+        unary: (call: any, callback: any) => callback(null, { secure: true, peer: call.getPeer() }),
+      });
+      const credentials = ServerCredentials.createSsl(certs.ca.cert,
+        [{ private_key: certs.server.key, cert_chain: certs.server.cert }], checkClientCertificate);
+      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials,
+        (error, boundPort) => (error ? reject(error) : resolve(boundPort))));
+      return { server, port, certs };
+    }
+
+    function tlsClient(port: number, channelCredentials: grpcJs.ChannelCredentials): TestClient {
+      return new ClientClass(`127.0.0.1:${port}`, channelCredentials,
+        { 'grpc.ssl_target_name_override': 'localhost' }) as TestClient;
+    }
+
+    it('serves a grpc-js client over TLS', async () => {
+      const { server, port, certs } = await startTls(false);
+      const client = tlsClient(port, grpcJs.credentials.createSsl(certs.ca.cert));
+      running.push({ server, client, port, target: '' });
+      const outcome = await unary(client, {});
+      assert.strictEqual(outcome.error, null);
+      assert.strictEqual(outcome.response.secure, true);
+    });
+
+    it('requires a client certificate when asked to', async () => {
+      const { server, port, certs } = await startTls(true);
+      const anonymous = tlsClient(port, grpcJs.credentials.createSsl(certs.ca.cert));
+      const authenticated = tlsClient(port,
+        grpcJs.credentials.createSsl(certs.ca.cert, certs.client.key, certs.client.cert));
+      running.push({ server, client: anonymous, port, target: '' });
+      running.push({ server, client: authenticated, port, target: '' });
+      assert.strictEqual((await unary(anonymous, {})).error!.code, Status.UNAVAILABLE);
+      const outcome = await unary(authenticated, {});
+      assert.strictEqual(outcome.error, null);
+      assert.strictEqual(outcome.response.secure, true);
+    });
+  });
+
   describe('getAuthContext', () => {
     it('reports the auth context or that it is not available yet', async () => {
       let result: unknown;
