@@ -7,11 +7,14 @@
 // Steps:
 // 1. scripts/build-static-deps.sh makes sure the position-independent abseil and re2 exist (it returns at once
 //    when they are cached), because without them the addon would need Debian's shared libabsl and libre2.
-// 2. prebuildify builds through scripts/prebuildify-cmake-js.js, strips the addon and moves it into prebuilds/.
+// 2. prebuildify runs in the staging folder build/prebuildify and builds through scripts/prebuildify-cmake-js.js,
+//    which compiles in build/ and copies the addon into the staging folder. prebuildify strips that copy and
+//    renames it into prebuilds/, which replaces an older prebuild in one step.
 // 3. The prebuild is checked: it must need only the C and C++ runtime and export only Node-API entry points.
 //    A prebuild that fails the check is deleted.
-// 4. The stripped addon is copied back to build/Release, because prebuildify moved it from there and the
-//    tests and `npm run build:native` expect it.
+//
+// A lock file (build/prebuild.lock) lets one run at a time use build/, so that test processes started together
+// do not build over each other.
 //
 // npm runs this script before `npm run build` too (npm's pre-script convention for a script named prebuild).
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -19,7 +22,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const projectDir = path.join(__dirname, '..');
-const builtAddon = path.join(projectDir, 'build', 'Release', 'grpc_native.node');
+const stagingDir = path.join(projectDir, 'build', 'prebuildify');
+const lockFile = path.join(projectDir, 'build', 'prebuild.lock');
+const LOCK_POLL_MS = 500;
 
 // Node looks up only these in an addon built with node-addon-api.
 const NODE_API_ENTRY_POINTS = ['napi_register_module_v1', 'node_api_module_get_api_version_v1'];
@@ -45,7 +50,9 @@ function buildStaticDependencies() {
 function runPrebuildify() {
   const prebuildify = require('prebuildify');
   const options = {
-    cwd: projectDir,
+    cwd: stagingDir,
+    out: projectDir,
+    name: require('../package.json').name,
     napi: true,
     strip: true,
     tagLibc: true,
@@ -61,16 +68,60 @@ function prebuildFolder() {
   return path.join(projectDir, 'prebuilds', `${process.platform}-${process.arch}`);
 }
 
-function findPrebuild() {
+/** Returns the prebuild written after `since` and deletes older .node files beside it. */
+function takeNewPrebuild(since) {
   const folder = prebuildFolder();
-  const files = fs.readdirSync(folder).filter((name) => name.endsWith('.node'));
-  if (files.length !== 1) {
-    throw new Error(`expected one .node file in ${folder}, found: ${files.join(', ') || 'none'}`);
+  const files = fs.readdirSync(folder).filter((name) => name.endsWith('.node')).map((name) => path.join(folder, name));
+  const fresh = files.filter((file) => fs.statSync(file).mtimeMs >= since);
+  if (fresh.length !== 1) {
+    throw new Error(`expected one new .node file in ${folder}, found: ${fresh.join(', ') || 'none'}`);
   }
-  return path.join(folder, files[0]);
+  for (const file of files.filter((file) => file !== fresh[0])) {
+    fs.rmSync(file);
+  }
+  return fresh[0];
 }
 
-/** Returns the reasons why `file` is not self-contained; an empty list when it is. */
+function processIsAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/** Waits until this process holds the lock file, taking over a lock whose process has exited. */
+async function acquireLock() {
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  let announced = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') {
+        throw error;
+      }
+    }
+    const owner = Number.parseInt(fs.readFileSync(lockFile, 'utf8'), 10);
+    if (!Number.isInteger(owner) || !processIsAlive(owner)) {
+      fs.rmSync(lockFile, { force: true });
+      continue;
+    }
+    if (!announced) {
+      log(`waiting for process ${owner}, which holds ${path.relative(projectDir, lockFile)}`);
+      announced = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+}
+
+function releaseLock() {
+  fs.rmSync(lockFile, { force: true });
+}
+
+/** Returns the reasons why `file` is not self-contained, or an empty list when it is. */
 function checkSelfContained(file) {
   const problems = [];
 
@@ -93,13 +144,14 @@ function checkSelfContained(file) {
   return problems;
 }
 
-async function main() {
+async function buildPrebuild() {
   const started = Date.now();
   buildStaticDependencies();
 
-  fs.rmSync(prebuildFolder(), { recursive: true, force: true });
+  fs.rmSync(stagingDir, { recursive: true, force: true });
+  fs.mkdirSync(stagingDir, { recursive: true });
   await runPrebuildify();
-  const prebuild = findPrebuild();
+  const prebuild = takeNewPrebuild(started);
 
   if (process.platform === 'linux') {
     const problems = checkSelfContained(prebuild);
@@ -110,19 +162,18 @@ async function main() {
     }
   }
 
-  // A copy under another name, then a rename: processes that have the old addon loaded keep its file, whereas
-  // overwriting it in place would change code that they have mapped and crash them.
-  fs.mkdirSync(path.dirname(builtAddon), { recursive: true });
-  const partial = `${builtAddon}.${process.pid}.partial`;
-  fs.copyFileSync(prebuild, partial);
-  // The same time stamp as the prebuild marks the two as one build, for anything that compares them.
-  const { atime, mtime } = fs.statSync(prebuild);
-  fs.utimesSync(partial, atime, mtime);
-  fs.renameSync(partial, builtAddon);
-
   const sizeMiB = (fs.statSync(prebuild).size / (1024 * 1024)).toFixed(1);
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   log(`wrote ${path.relative(projectDir, prebuild)} (${sizeMiB} MiB) in ${seconds} s`);
+}
+
+async function main() {
+  await acquireLock();
+  try {
+    await buildPrebuild();
+  } finally {
+    releaseLock();
+  }
 }
 
 main().catch((error) => {

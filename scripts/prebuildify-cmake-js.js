@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 'use strict';
 // Stands in for node-gyp when prebuildify builds the addon (prebuildify 6 spawns `<node-gyp> rebuild
-// --target=<version> --devdir=<dir> --arch=<arch> --release|--debug`), and runs cmake-js instead.
+// --target=<version> --devdir=<dir> --arch=<arch> --release|--debug` in its working folder), and runs cmake-js
+// instead.
 //
-// `compile` rather than `rebuild`: it reuses the build folder that `npm run build:native` fills, so a prebuild
-// after a normal build only relinks what changed. The Node version in --target is not passed on, because the
-// addon uses Node-API only and cmake-js takes the Node-API headers from the node-api-headers package.
+// cmake-js compiles in the project's build/ folder, the one `npm run build:native` uses, so a prebuild after a
+// normal build only relinks what changed. The addon is then copied into build/Release under prebuildify's working
+// folder (scripts/prebuild.js makes that a staging folder), where prebuildify strips it in place and moves it
+// into prebuilds/. The project's own build/Release/grpc_native.node is never changed, because `strip` rewrites
+// its file in place and would corrupt the code of any process that has that addon loaded.
+//
+// The Node version in --target is not passed on: the addon uses Node-API only, and cmake-js takes the Node-API
+// headers from the node-api-headers package.
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const projectDir = path.join(__dirname, '..');
@@ -42,7 +49,20 @@ function main() {
   if (result.error) {
     throw result.error;
   }
-  process.exitCode = result.status ?? 1;
+  if (result.status !== 0) {
+    process.exitCode = result.status ?? 1;
+    return;
+  }
+
+  const configuration = settings.debug ? 'Debug' : 'Release';
+  const built = path.join(projectDir, 'build', configuration, 'grpc_native.node');
+  const stagingDir = path.join(process.cwd(), 'build', configuration);
+  if (path.resolve(stagingDir) === path.dirname(built)) {
+    throw new Error('prebuildify-cmake-js.js: run prebuildify from a staging folder (scripts/prebuild.js does), ' +
+      'so that stripping does not rewrite build/Release/grpc_native.node in place');
+  }
+  fs.mkdirSync(stagingDir, { recursive: true });
+  fs.copyFileSync(built, path.join(stagingDir, 'grpc_native.node'));
 }
 
 main();

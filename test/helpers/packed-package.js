@@ -85,14 +85,42 @@ function ensurePrebuild() {
   return prebuild;
 }
 
-/** Packs the package once (npm runs prepack, which compiles the TypeScript) and returns the tarball's path and files. */
+// What `npm pack` needs from the working tree: the package's own files and what prepack compiles them with.
+const STAGED_ENTRIES = ['package.json', 'tsconfig.json', 'lib', 'native', 'cmake', 'CMakeLists.txt', 'scripts',
+  'README.md', 'LICENSE'];
+
+/**
+ * Copies the package's sources and the prebuild into a staging folder, with node_modules linked, and returns it.
+ * Packing there keeps prepack's TypeScript build out of the working tree's dist/, which other test processes may
+ * be reading at the same time.
+ */
+function stagePackage() {
+  const stagingDir = makeTempDir('grpc-native-stage-');
+  for (const entry of STAGED_ENTRIES) {
+    const source = path.join(PROJECT_DIR, entry);
+    if (fs.existsSync(source)) {
+      fs.cpSync(source, path.join(stagingDir, entry), { recursive: true });
+    }
+  }
+  const prebuildFile = ensurePrebuild();
+  const stagedPrebuild = path.join(stagingDir, path.relative(PROJECT_DIR, prebuildFile));
+  fs.mkdirSync(path.dirname(stagedPrebuild), { recursive: true });
+  fs.copyFileSync(prebuildFile, stagedPrebuild);
+  fs.symlinkSync(path.join(PROJECT_DIR, 'node_modules'), path.join(stagingDir, 'node_modules'), 'dir');
+  return stagingDir;
+}
+
+/**
+ * Packs the package once from a staging copy of the working tree (npm runs prepack, which compiles the
+ * TypeScript) and returns the tarball's path and files.
+ */
 function packTarball() {
   if (packed !== null) {
     return packed;
   }
-  ensurePrebuild();
+  const stagingDir = stagePackage();
   const destination = makeTempDir('grpc-native-pack-');
-  const output = run('npm', ['pack', '--json', '--pack-destination', destination]);
+  const output = run('npm', ['pack', '--json', '--pack-destination', destination], { cwd: stagingDir });
   // prepack's own output comes before the JSON report.
   const report = JSON.parse(output.slice(output.indexOf('[')));
   packed = {
@@ -106,7 +134,7 @@ function packTarball() {
  * Installs the tarball into a new, empty project with `--ignore-scripts`. The tarball is a local file, and with
  * `--prefer-offline` the dependencies (node-gyp-build, and `extraPackages` installed beside it) come from npm's
  * cache when it has them. A cache filled by `npm ci` may lack the registry metadata that resolving a version
- * range needs, and then npm asks the registry. Returns the project folder and the installed package's folder.
+ * range needs, and then npm fetches that metadata from the registry. Returns the project folder and the installed package's folder.
  */
 function installTarball({ extraPackages = [], key = 'default' } = {}) {
   if (installs.has(key)) {
