@@ -134,7 +134,8 @@ function packTarball() {
  * Installs the tarball into a new, empty project with `--ignore-scripts`. The tarball is a local file, and with
  * `--prefer-offline` the dependencies (node-gyp-build, and `extraPackages` installed beside it) come from npm's
  * cache when it has them. A cache filled by `npm ci` may lack the registry metadata that resolving a version
- * range needs, and then npm fetches that metadata from the registry. Returns the project folder and the installed package's folder.
+ * range needs, and then npm fetches that metadata from the registry. Returns the project folder and the
+ * installed package's folder.
  */
 function installTarball({ extraPackages = [], key = 'default' } = {}) {
   if (installs.has(key)) {
