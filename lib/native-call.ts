@@ -40,7 +40,10 @@ export class NativeClientCall implements Call {
     this.traceCall(() => `starting ${this.method}`);
     this.listener = listener;
 
-    this.addSends({ sendInitialMetadata: metadataToNative(metadata) });
+    this.addSends({
+      sendInitialMetadata: metadataToNative(metadata),
+      sendInitialMetadataFlags: initialMetadataFlags(metadata),
+    });
     this.startReceive({ recvInitialMetadata: true }, (result) => {
       this.metadataReceived = true;
       this.listener?.onReceiveMetadata(metadataFromNative(result.metadata ?? []));
@@ -180,6 +183,19 @@ export class NativeClientCall implements Call {
       trace(LogVerbosity.DEBUG, TRACER, `[${this.callNumber}] ${text()}`);
     }
   }
+}
+
+// C-core's GRPC_INITIAL_METADATA_* bits for the options that ride on a Metadata object. C-core 1.51 acts on
+// wait-for-ready only; idempotent, cacheable and corked requests have no effect there.
+const WAIT_FOR_READY = 0x20;
+const WAIT_FOR_READY_EXPLICITLY_SET = 0x80;
+
+function initialMetadataFlags(metadata: Metadata): number {
+  const { waitForReady } = metadata.getOptions();
+  if (waitForReady === undefined) {
+    return 0;
+  }
+  return WAIT_FOR_READY_EXPLICITLY_SET | (waitForReady ? WAIT_FOR_READY : 0);
 }
 
 function statusFromNative(status: NativeStatus | undefined): StatusObject {

@@ -26,6 +26,8 @@ export interface NativeStatus {
 /** One batch of operations for `NativeCall.startBatch`. Each present field adds one C-core operation. */
 export interface NativeBatch {
   sendInitialMetadata?: NativeMetadata;
+  /** C-core initial metadata flags: 0x20 wait for ready, 0x80 wait for ready explicitly set. */
+  sendInitialMetadataFlags?: number;
   sendMessage?: Buffer;
   /** C-core write flags for `sendMessage`: 1 buffer hint, 2 no compression. */
   sendMessageFlags?: number;

@@ -25,6 +25,8 @@ Batch::Batch(Napi::Env env, Napi::Object call_object, Napi::Object description, 
     grpc_op& op = AddOp(GRPC_OP_SEND_INITIAL_METADATA);
     op.data.send_initial_metadata.count = send_metadata_.size();
     op.data.send_initial_metadata.metadata = send_metadata_.data();
+    Napi::Value flags = description.Get("sendInitialMetadataFlags");
+    if (flags.IsNumber()) op.flags = flags.As<Napi::Number>().Uint32Value() & GRPC_INITIAL_METADATA_USED_MASK;
   }
 
   if (Has(description, "sendMessage")) {
