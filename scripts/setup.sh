@@ -5,10 +5,11 @@
 set -eu
 
 # C-core and its dependencies (static archives included), the build tools, the Python and Go peers used by the
-# interoperability tests, unicode-data for regenerating re2's Unicode tables, and dpkg-dev for `apt-get source`.
+# interoperability tests, unicode-data for regenerating re2's Unicode tables, dpkg-dev for `apt-get source`, and
+# debootstrap for the minimal root in which the package tests run the prebuilt binary.
 PACKAGES="libgrpc-dev libssl-dev libc-ares-dev zlib1g-dev libabsl-dev libre2-dev pkg-config cmake g++ make \
 protobuf-compiler python3-grpcio unicode-data dpkg-dev \
-golang-go golang-google-grpc-dev golang-goprotobuf-dev"
+golang-go golang-google-grpc-dev golang-goprotobuf-dev debootstrap"
 
 SOURCES_FILE=/etc/apt/sources.list.d/grpc-native-deb-src.sources
 
