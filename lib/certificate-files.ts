@@ -51,8 +51,9 @@ export function readCertificateFiles(options: CertificateFileOptions, where: str
     const key = readFile(options.privateKeyFile, 'privateKeyFile', where);
     const chain = readFile(options.certificateChainFile, 'certificateChainFile', where);
     validateKeyCertPair(key, chain, undefined, {
-      key: `${where}: privateKeyFile ${options.privateKeyFile}`,
-      chain: `${where}: certificateChainFile ${options.certificateChainFile}`,
+      where,
+      key: `privateKeyFile ${options.privateKeyFile}`,
+      chain: `certificateChainFile ${options.certificateChainFile}`,
       encryptedAdvice: 'C-core reads the key file itself and cannot decrypt it, so store the key unencrypted',
     });
   }

@@ -263,8 +263,9 @@ class SslChannelCredentials extends ChannelCredentials {
     }
     if (hasKey) {
       const pair = validateKeyCertPair(options.privateKey, options.certificateChain, passphrase, {
-        key: `${where}: ${names.privateKey}`,
-        chain: `${where}: ${names.certificateChain}`,
+        where,
+        key: names.privateKey,
+        chain: names.certificateChain,
         encryptedAdvice: where === 'createSsl'
           ? 'createSsl cannot decrypt keys, so use sslChannelCredentials({..., privateKeyPassphrase})'
           : 'pass it as privateKeyPassphrase',

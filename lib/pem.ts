@@ -85,11 +85,15 @@ export function parsePrivateKey(pem: string, name: string, passphrase: string | 
   return { keyObject, pem: decrypted };
 }
 
-/** Throws an Error naming both arguments when the key does not belong to the first certificate of the chain. */
-export function checkKeyMatchesCertificate(key: ParsedPrivateKey, chain: crypto.X509Certificate[], keyName: string,
-  chainName: string): void {
+/**
+ * Throws an Error naming both arguments when the key does not belong to the first certificate of the chain.
+ * `where` prefixes the message, usually with the function's name.
+ */
+export function checkKeyMatchesCertificate(key: ParsedPrivateKey, chain: crypto.X509Certificate[], where: string,
+  keyName: string, chainName: string): void {
   if (!chain[0].checkPrivateKey(key.keyObject)) {
-    throw new Error(`${keyName} does not match the certificate in ${chainName} (subject ${chain[0].subject.replace(/\n/g, ', ')})`);
+    const subject = chain[0].subject.replace(/\n/g, ', ');
+    throw new Error(`${where}: ${keyName} does not match the first certificate of ${chainName} (subject ${subject})`);
   }
 }
 
@@ -101,16 +105,18 @@ export interface ValidatedKeyCertPair {
 
 /**
  * Validates a private key and its certificate chain: both PEM, the key decryptable, and the key belonging to the
- * chain's first certificate. `names` are the argument names used in errors, and `encryptedAdvice` ends the error
- * for an encrypted key without a passphrase.
+ * chain's first certificate. Errors start with `names.where` and name the arguments `names.key` and
+ * `names.chain`; `encryptedAdvice` ends the error for an encrypted key without a passphrase.
  */
 export function validateKeyCertPair(privateKey: unknown, certificateChain: unknown, passphrase: string | undefined,
-  names: { key: string; chain: string; encryptedAdvice: string }): ValidatedKeyCertPair {
-  const chainPem = pemToString(certificateChain, names.chain);
-  const keyPem = pemToString(privateKey, names.key);
-  const chain = parseCertificates(chainPem, names.chain);
-  const key = parsePrivateKey(keyPem, names.key, passphrase, names.encryptedAdvice);
-  checkKeyMatchesCertificate(key, chain, names.key, names.chain);
+  names: { where: string; key: string; chain: string; encryptedAdvice: string }): ValidatedKeyCertPair {
+  const keyName = `${names.where}: ${names.key}`;
+  const chainName = `${names.where}: ${names.chain}`;
+  const chainPem = pemToString(certificateChain, chainName);
+  const keyPem = pemToString(privateKey, keyName);
+  const chain = parseCertificates(chainPem, chainName);
+  const key = parsePrivateKey(keyPem, keyName, passphrase, names.encryptedAdvice);
+  checkKeyMatchesCertificate(key, chain, names.where, names.key, names.chain);
   return { privateKey: key.pem, certificateChain: chainPem };
 }
 

@@ -182,12 +182,12 @@ function checkClientCertificateRequest(value: unknown, name: string): asserts va
 }
 
 /** Validates key/certificate pairs in any accepted shape and returns them as PEM strings. */
-function validatePairs(pairs: unknown, name: string): NativeKeyCertPair[] {
+function validatePairs(pairs: unknown, where: string, name: string): NativeKeyCertPair[] {
   if (!Array.isArray(pairs)) {
-    throw new TypeError(`${name} must be an array of key/certificate pairs, got ${describe(pairs)}`);
+    throw new TypeError(`${where}: ${name} must be an array of key/certificate pairs, got ${describe(pairs)}`);
   }
   if (pairs.length === 0) {
-    throw new Error(`${name} is empty: a TLS server needs at least one private key and certificate chain`);
+    throw new Error(`${where}: ${name} is empty: a TLS server needs at least one private key and certificate chain`);
   }
   return pairs.map((pair: unknown, i) => {
     const entry = `${name}[${i}]`;
@@ -207,13 +207,14 @@ function validatePairs(pairs: unknown, name: string): NativeKeyCertPair[] {
     } else if (pair !== null && typeof pair === 'object') {
       ({ privateKey: key, certificateChain: chain, passphrase } = pair as PrivateKeyCertificateChainPair);
     } else {
-      throw new TypeError(`${entry} must be {privateKey, certificateChain}, {private_key, cert_chain} or a`
+      throw new TypeError(`${where}: ${entry} must be {privateKey, certificateChain}, {private_key, cert_chain} or a`
         + ` [privateKey, certificateChain] pair, got ${describe(pair)}`);
     }
     if (isAbsent(key) || isAbsent(chain)) {
-      throw new Error(`${entry} needs both ${keyName} and ${chainName}`);
+      throw new Error(`${where}: ${entry} needs both ${keyName} and ${chainName}`);
     }
-    return validateKeyCertPair(key, chain, validatePassphrase(passphrase, `${entry}.passphrase`), {
+    return validateKeyCertPair(key, chain, validatePassphrase(passphrase, `${where}: ${entry}.passphrase`), {
+      where,
       key: `${entry}.${keyName}`,
       chain: `${entry}.${chainName}`,
       encryptedAdvice: `pass it as ${entry}.passphrase`,
@@ -239,7 +240,7 @@ class SslServerCredentials extends ServerCredentials {
   constructor(pairs: unknown, roots: unknown, private readonly request: ClientCertificateRequest,
     names: ServerArgumentNames) {
     super();
-    this.pairs = validatePairs(pairs, `${names.where}: ${names.pairs}`);
+    this.pairs = validatePairs(pairs, names.where, names.pairs);
     this.roots = validateClientRoots(roots, request, names);
     this.validateNow();
   }
@@ -341,7 +342,7 @@ export class ServerCertificateConfiguration {
 export function sslServerCertificateConfiguration(privateKeyCertificateChainPairs: ServerKeyCertPair[],
   rootCertificates: PemInput | null = null): ServerCertificateConfiguration {
   const where = 'sslServerCertificateConfiguration';
-  const pairs = validatePairs(privateKeyCertificateChainPairs, `${where}: privateKeyCertificateChainPairs`);
+  const pairs = validatePairs(privateKeyCertificateChainPairs, where, 'privateKeyCertificateChainPairs');
   const roots = isAbsent(rootCertificates) ? null : validateRootCertificates(rootCertificates, `${where}: rootCertificates`);
   return new ServerCertificateConfiguration({ rootCertificates: roots, pairs });
 }
