@@ -6,10 +6,10 @@ set -eu
 
 # C-core and its dependencies (static archives included), the build tools, the Python and Go peers used by the
 # interoperability tests, unicode-data for regenerating re2's Unicode tables, dpkg-dev for `apt-get source`, and
-# debootstrap for the minimal root in which the package tests run the prebuilt binary.
+# debootstrap and iproute2 for the minimal root in which the package tests run the prebuilt binary.
 PACKAGES="libgrpc-dev libssl-dev libc-ares-dev zlib1g-dev libabsl-dev libre2-dev pkg-config cmake g++ make \
 protobuf-compiler python3-grpcio unicode-data dpkg-dev \
-golang-go golang-google-grpc-dev golang-goprotobuf-dev debootstrap"
+golang-go golang-google-grpc-dev golang-goprotobuf-dev debootstrap iproute2"
 
 SOURCES_FILE=/etc/apt/sources.list.d/grpc-native-deb-src.sources
 

@@ -73,6 +73,9 @@ function runOrThrow(command, args, description) {
 
 /** Returns the cached root's folder, making the root first when it is missing. */
 function ensureMinimalRoot() {
+  // `ip` brings up the loopback interface of each run's network namespace.
+  runOrThrow('ip', ['-V'], 'Install iproute2 (scripts/setup.sh installs it).');
+
   const suite = hostSuite();
   const rootDir = path.join(cacheHome(), 'grpc-native', 'rootfs', `${suite}-minbase`);
   const stamp = path.join(rootDir, '.grpc-native-complete');
