@@ -3,9 +3,9 @@
 // The package's install script: keeps a prebuilt binary that loads, and otherwise builds the addon from source
 // against the system's gRPC C-core (found by pkg-config) with cmake-js.
 //
-// npm 11 and later run this script for a dependency only after `npm install-scripts approve grpc-native` (or
-// with --allow-scripts=grpc-native). Without that, linux-x64 still works from the prebuild, and elsewhere the
-// package's loader (lib/load-binding.ts) prints the same steps as this script.
+// npm 11 and later run this script for a dependency only after `npm install-scripts approve grpc-native` (for
+// global installs and npx, with --allow-scripts=grpc-native). Without that, linux-x64 still works from the
+// prebuild, and elsewhere the package's loader (lib/load-binding.ts) prints the steps to build the addon.
 //
 // Environment:
 //   npm_config_build_from_source=true  (set by `npm install|rebuild --build-from-source`) skips the prebuild.
