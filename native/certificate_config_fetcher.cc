@@ -38,8 +38,12 @@ class Configuration {
   grpc_ssl_server_certificate_config* Create() const {
     std::vector<grpc_ssl_pem_key_cert_pair> pairs;
     for (size_t i = 0; i < keys_.size(); i++) pairs.push_back({keys_[i].c_str(), chains_[i].c_str()});
-    return grpc_ssl_server_certificate_config_create(roots_.has_value() ? roots_->c_str() : nullptr, pairs.data(),
-                                                     pairs.size());
+
+    // C-core 1.51 asserts that a fetched config has client root certificates, even where it never requests client
+    // certificates (Debian's build keeps that assertion). Without roots the credentials do not request client
+    // certificates, so the server's own chain stands in: it parses as a root bundle and is never used.
+    const std::string& roots = roots_.has_value() ? *roots_ : chains_.front();
+    return grpc_ssl_server_certificate_config_create(roots.c_str(), pairs.data(), pairs.size());
   }
 
  private:

@@ -17,7 +17,7 @@ export interface TestCerts {
   ca: { cert: Buffer; certPath: string; key: Buffer; keyPath: string };
   server: {
     cert: Buffer; certPath: string; key: Buffer; keyPath: string;
-    keyEncrypted: Buffer; keyEncryptedTraditional: Buffer; passphrase: string;
+    keyEncrypted: Buffer; keyEncryptedPath: string; keyEncryptedTraditional: Buffer; passphrase: string;
   };
   client: { cert: Buffer; certPath: string; key: Buffer; keyPath: string };
   expiredServer: { cert: Buffer; certPath: string; key: Buffer; keyPath: string };
@@ -32,6 +32,9 @@ export const SNI_NAME = 'sni.test.example.com';
 
 let sniPair: { cert: Buffer; key: Buffer } | null = null;
 
+/** Keeps openssl's progress lines out of the test output. */
+const QUIET = { stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
+
 /** A server certificate for {@link SNI_NAME} only, signed by the test CA. */
 export function sniCertificate(): { cert: Buffer; key: Buffer } {
   if (sniPair === null) {
@@ -40,12 +43,12 @@ export function sniCertificate(): { cert: Buffer; key: Buffer } {
     const keyPath = path.join(dir, 'sni.key');
     fs.writeFileSync(keyPath, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
     const csrPath = path.join(dir, 'sni.csr');
-    execFileSync('openssl', ['req', '-new', '-key', keyPath, '-subj', `/CN=${SNI_NAME}`, '-out', csrPath]);
+    execFileSync('openssl', ['req', '-new', '-key', keyPath, '-subj', `/CN=${SNI_NAME}`, '-out', csrPath], QUIET);
     const extPath = path.join(dir, 'sni.ext');
     fs.writeFileSync(extPath, `subjectAltName = DNS:${SNI_NAME}\nextendedKeyUsage = serverAuth\n`);
     const certPath = path.join(dir, 'sni.pem');
     execFileSync('openssl', ['x509', '-req', '-sha256', '-in', csrPath, '-CA', certs.ca.certPath, '-CAkey',
-      certs.ca.keyPath, '-set_serial', '0x5e1', '-days', '30', '-extfile', extPath, '-out', certPath]);
+      certs.ca.keyPath, '-set_serial', '0x5e1', '-days', '30', '-extfile', extPath, '-out', certPath], QUIET);
     sniPair = { cert: fs.readFileSync(certPath), key: fs.readFileSync(keyPath) };
   }
   return sniPair;
