@@ -459,7 +459,7 @@ describe('Server', () => {
       const outcome = await clientStream(client, requests);
       assert.strictEqual(outcome.error, null);
       assert.deepStrictEqual(outcome.response, { count: 100 });
-      // Without a reader, the server asks C-core for no request at all.
+      // Without a reader, the server requests no message from C-core at all.
       assert.strictEqual(readBeforeConsuming, 0);
     });
   });
@@ -909,7 +909,7 @@ describe('Server', () => {
       }, { interceptors: [named('first'), named('second')] });
       const outcome = await unary(client, {});
       assert.strictEqual(outcome.error, null);
-      // The first interceptor is the innermost: it sees inbound events first and outbound operations last.
+      // The first interceptor is the innermost: it gets inbound events first and outbound operations last.
       assert.deepStrictEqual(order, ['first metadata', 'second metadata', 'second status', 'first status']);
     });
 
@@ -1063,7 +1063,7 @@ describe('Server', () => {
       const started = new Promise<void>(resolve => {
         resolveStarted = resolve;
       });
-      const { server, client } = await start({
+      const { server, client, target } = await start({
         unary(call: any, callback: any) {
           answer = () => callback(null, { finished: true });
           resolveStarted();
@@ -1076,8 +1076,12 @@ describe('Server', () => {
         shutDown = true;
         resolve();
       }));
-      // The shutdown cannot complete while the handler holds the call.
-      await new Promise(resolve => setImmediate(resolve));
+      // A new connection is refused once the shutdown started, and the shutdown still waits for the call in
+      // progress.
+      const newClient = new ClientClass(target, grpcJs.credentials.createInsecure()) as TestClient;
+      const refused = await unary(newClient, {});
+      newClient.close();
+      assert.strictEqual(refused.error!.code, Status.UNAVAILABLE);
       assert.strictEqual(shutDown, false);
       answer!();
       assert.deepStrictEqual((await outcome).response, { finished: true });
