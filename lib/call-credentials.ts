@@ -15,7 +15,7 @@ import { log } from './logging';
 import { Metadata, metadataToNative, MetadataValue } from './metadata';
 import type { NativeCallCredentials, NativeMetadata } from './native';
 import { NativeMetadataPlugin, NativeSecurityLevel, securityBinding } from './native-security';
-import { describe } from './pem';
+import { describe, isAbsent } from './pem';
 
 /** What grpc-js gives a metadata generator. */
 export interface CallMetadataOptions {
@@ -57,8 +57,14 @@ export type PluginMetadata =
   | Iterable<readonly [string, MetadataValue]>
   | { [key: string]: MetadataValue | MetadataValue[] };
 
-/** grpcio's plugin callback: `callback(metadata, null)`, or `callback(null, error)` to fail the call. */
-export type AuthMetadataPluginCallback = (metadata: PluginMetadata | null | undefined, error?: Error | null) => void;
+/**
+ * grpcio's plugin callback: `callback(metadata, null)`, or `callback(null, error)` to fail the call. Node's
+ * error-first order, `callback(null, metadata)` and `callback(error)`, is accepted too.
+ */
+export type AuthMetadataPluginCallback = (
+  metadata: PluginMetadata | Error | null | undefined,
+  error?: Error | PluginMetadata | null,
+) => void;
 
 /** grpcio's metadata plugin. */
 export type AuthMetadataPlugin = (context: AuthMetadataContext, callback: AuthMetadataPluginCallback) => void;
@@ -418,11 +424,17 @@ export function metadataCallCredentials(metadataPlugin: AuthMetadataPlugin, name
   }
   const pluginName = name ?? (metadataPlugin.name || 'metadata plugin');
   return new PluginCallCredentials(pluginName, metadataPlugin, (context, answer) => {
-    metadataPlugin({ ...context }, (metadata, error) => {
-      if (error !== null && error !== undefined) {
-        answer(error);
+    metadataPlugin({ ...context }, (first, second) => {
+      // grpcio's order is (metadata, error). Node's error-first order (error, metadata) works too: an Error is told
+      // apart from metadata wherever it is, and so is metadata after an empty first argument.
+      if (first instanceof Error) {
+        answer(first);
+      } else if (second instanceof Error) {
+        answer(second);
+      } else if (isAbsent(first) && !isAbsent(second)) {
+        answerWithMetadata(answer, second);
       } else {
-        answerWithMetadata(answer, metadata);
+        answerWithMetadata(answer, first);
       }
     });
   });

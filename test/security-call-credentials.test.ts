@@ -116,6 +116,15 @@ describe('call credentials', () => {
       assert.deepStrictEqual(report.metadata['x-metadata'], ['c']);
     });
 
+    it('should accept Node\'s error-first callback order too', async () => {
+      const metadataSecond = grpc.metadataCallCredentials((_context, callback) => callback(null, [['x-order', 'node']]));
+      const report = expectReport(await callWithOurClient(server.target, tlsCredentials(), { callCredentials: metadataSecond }));
+      assert.deepStrictEqual(report.metadata['x-order'], ['node']);
+      const errorFirst = grpc.metadataCallCredentials((_context, callback) => callback(new Error('refused first')));
+      expectFailure(await callWithOurClient(server.target, tlsCredentials(), { callCredentials: errorFirst }),
+        grpc.status.UNAVAILABLE, /failed with error: refused first$/);
+    });
+
     it('should run the plugin on a later turn of the event loop, also on a warm channel', async () => {
       let callStarted = false;
       const startedWhenPluginRan: boolean[] = [];
