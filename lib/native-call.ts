@@ -6,7 +6,7 @@
  * `startRead`, and the status. The listener sees metadata first, then messages, then exactly one status: a status
  * that arrives while metadata or a read is still outstanding waits for them.
  */
-import type { AuthContext } from './auth-context';
+import { AuthContext, authContextFromNativeCall } from './auth-context';
 import type { CallCredentials } from './call-credentials';
 import type { Call, InterceptingListener, MessageContext, StatusObject } from './call-interface';
 import { LogVerbosity, Status } from './constants';
@@ -93,8 +93,7 @@ export class NativeClientCall implements Call {
   }
 
   getAuthContext(): AuthContext | null {
-    // TODO: return the connection's auth context once the security layer exposes it for client calls.
-    return null;
+    return authContextFromNativeCall(this.native);
   }
 
   setCredentials(credentials: CallCredentials): void {
