@@ -318,8 +318,8 @@ export interface FileWatcherChannelCredentialsOptions extends VerifyOptions {
 /**
  * TLS channel credentials whose certificates C-core reads from files, and reads again every
  * `refreshIntervalSeconds`, so that new connections use renewed certificates without a restart. The files are
- * read and validated once here; a later unreadable or invalid version is ignored by C-core, which keeps the last
- * good one.
+ * read and validated once here. While a file cannot be read, or the key does not match the certificate, C-core
+ * keeps the last good certificates.
  */
 export function fileWatcherChannelCredentials(options: FileWatcherChannelCredentialsOptions): ChannelCredentials {
   const where = 'fileWatcherChannelCredentials';

@@ -498,7 +498,8 @@ export interface FileWatcherServerCredentialsOptions extends Omit<SslServerCrede
 /**
  * TLS server credentials whose certificates C-core reads from files, and reads again every
  * `refreshIntervalSeconds`: new connections get renewed certificates without a restart. The files are read and
- * validated once here; a later unreadable or invalid version is ignored by C-core, which keeps the last good one.
+ * validated once here. While a file cannot be read, or the key does not match the certificate, C-core keeps the
+ * last good certificates.
  */
 export function fileWatcherServerCredentials(options: FileWatcherServerCredentialsOptions): ServerCredentials {
   const where = 'fileWatcherServerCredentials';

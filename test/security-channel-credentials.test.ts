@@ -176,6 +176,11 @@ describe('channel credentials', () => {
       expectReport(await callWithOurClient(tlsServer.target, credentials,
         { channelOptions: { 'grpc.ssl_target_name_override': 'elsewhere.example.com' } }));
     });
+
+    it('should accept any server with rejectUnauthorized false and no root certificates', async () => {
+      const credentials = grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false });
+      expectReport(await callWithOurClient(untrustedServer.target, credentials));
+    });
   });
 
   describe('channel options', () => {
