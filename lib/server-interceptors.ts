@@ -11,7 +11,7 @@
 import { LogVerbosity, Status } from './constants';
 import { Metadata, metadataToNative } from './metadata';
 import { log, trace } from './logging';
-import * as authContextModule from './auth-context';
+import { authContextFromNativeCall } from './auth-context';
 import type { AuthContext } from './auth-context';
 import type { Deadline } from './deadline';
 import type { ServerMethodDefinition } from './make-client';
@@ -626,7 +626,7 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
   }
 
   getAuthContext(): AuthContext {
-    return authContextOf(this.incoming.call);
+    return authContextFromNativeCall(this.incoming.call);
   }
 
   getConnectionInfo(): ConnectionInfo {
@@ -714,16 +714,4 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Reads the auth context of a C-core call through the security module's function.
- * TODO: `authContextFromNativeCall` is added to auth-context.ts by the security work; until then this throws.
- */
-function authContextOf(call: NativeCall): AuthContext {
-  const reader = (authContextModule as Record<string, unknown>).authContextFromNativeCall;
-  if (typeof reader !== 'function') {
-    throw new Error('getAuthContext is not available yet: this build has no auth context support for server calls');
-  }
-  return (reader as (call: NativeCall) => AuthContext)(call);
 }

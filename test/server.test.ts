@@ -1235,13 +1235,17 @@ describe('Server', () => {
       const certs = getTestCerts();
       const server = new Server();
       server.addService(service as any, {
-        unary: (call: any, callback: any) => callback(null, { secure: true, peer: call.getPeer() }),
+        unary(call: any, callback: any) {
+          authContext = call.getAuthContext();
+          callback(null, { secure: true });
+        },
       });
+      let authContext: any;
       const credentials = ServerCredentials.createSsl(certs.ca.cert,
         [{ private_key: certs.server.key, cert_chain: certs.server.cert }], checkClientCertificate);
       const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials,
         (error, boundPort) => (error ? reject(error) : resolve(boundPort))));
-      return { server, port, certs };
+      return { server, port, certs, authContext: () => authContext };
     }
 
     function tlsClient(port: number, channelCredentials: grpcJs.ChannelCredentials): TestClient {
@@ -1258,8 +1262,8 @@ describe('Server', () => {
       assert.strictEqual(outcome.response.secure, true);
     });
 
-    it('requires a client certificate when asked to', async () => {
-      const { server, port, certs } = await startTls(true);
+    it('requires and reports a client certificate', async () => {
+      const { server, port, certs, authContext } = await startTls(true);
       const anonymous = tlsClient(port, grpcJs.credentials.createSsl(certs.ca.cert));
       const authenticated = tlsClient(port,
         grpcJs.credentials.createSsl(certs.ca.cert, certs.client.key, certs.client.cert));
@@ -1269,29 +1273,23 @@ describe('Server', () => {
       const outcome = await unary(authenticated, {});
       assert.strictEqual(outcome.error, null);
       assert.strictEqual(outcome.response.secure, true);
+      assert.strictEqual(authContext().transportSecurityType, 'ssl');
+      assert.strictEqual(authContext().sslPeerCertificate.subject.CN, 'client');
     });
   });
 
   describe('getAuthContext', () => {
-    it('reports the auth context or that it is not available yet', async () => {
-      let result: unknown;
+    it('reports an insecure connection', async () => {
+      let authContext: any;
       const { client } = await start({
         unary(call: any, callback: any) {
-          try {
-            result = call.getAuthContext();
-          } catch (error) {
-            result = error;
-          }
+          authContext = call.getAuthContext();
           callback(null, {});
         },
       });
       await unary(client, {});
-      // TODO: expect an insecure context once auth-context.ts provides authContextFromNativeCall.
-      if (result instanceof Error) {
-        assert.match(result.message, /not available yet/);
-      } else {
-        assert.strictEqual(typeof result, 'object');
-      }
+      assert.strictEqual(authContext.transportSecurityType, 'insecure');
+      assert.strictEqual(authContext.sslPeerCertificate, undefined);
     });
   });
 });
