@@ -85,7 +85,7 @@ function unimplementedHandler(type: HandlerType, path: string): UntypedHandleCal
 }
 
 /**
- * Parses a grpc-js port string into the address C-core binds, and the port number it asks for (null for Unix
+ * Parses a grpc-js port string into the address C-core binds, and the requested port number (null for Unix
  * sockets). The forms are those of grpc-js: `host:port`, `[ipv6]:port`, `unix:path`, `unix:///absolute/path`,
  * `unix-abstract:name`, and `host:port` after the resolver prefixes `dns:`, `dns:///`, `ipv4:` or `ipv6:`.
  */
