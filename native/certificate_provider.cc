@@ -22,6 +22,9 @@ grpc_tls_certificate_provider* StaticProvider(Napi::Env env, Napi::Object descri
     throw Napi::TypeError::New(env, "privateKey and certificateChain must be given together");
   }
 
+  // C-core's static provider aborts when it gets neither roots nor a pair, so there is no provider then.
+  if (!roots.has_value() && !key.has_value()) return nullptr;
+
   // The provider takes the pairs; it copies the roots.
   grpc_tls_identity_pairs* pairs = nullptr;
   if (key.has_value()) {

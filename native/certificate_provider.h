@@ -10,7 +10,8 @@ namespace grpc_native {
 //   {kind: 'static', rootCertificates?: string, privateKey?: string, certificateChain?: string}
 //   {kind: 'files', rootCertificatesPath?: string, privateKeyPath?: string, certificateChainPath?: string,
 //    refreshIntervalSeconds: number}
-// The caller releases the provider with grpc_tls_certificate_provider_release. Throws a TypeError for a malformed
+// The caller releases the provider with grpc_tls_certificate_provider_release. Returns null for a static
+// description with no certificates at all: the options then get no provider. Throws a TypeError for a malformed
 // description, including the combinations C-core would abort on (a key without its chain, a file provider with no
 // file).
 grpc_tls_certificate_provider* CertificateProviderFromValue(Napi::Env env, Napi::Value value);

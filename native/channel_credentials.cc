@@ -69,8 +69,10 @@ Napi::Value TlsChannelCredentials(const Napi::CallbackInfo& info) {
 
   // From here on nothing throws until the credentials are wrapped.
   grpc_tls_credentials_options* tls_options = grpc_tls_credentials_options_create();
-  grpc_tls_credentials_options_set_certificate_provider(tls_options, provider);
-  grpc_tls_certificate_provider_release(provider);
+  if (provider != nullptr) {
+    grpc_tls_credentials_options_set_certificate_provider(tls_options, provider);
+    grpc_tls_certificate_provider_release(provider);
+  }
   // Without watched roots, C-core verifies the server against the default roots.
   if (ProviderHasRoots(certificates)) grpc_tls_credentials_options_watch_root_certs(tls_options);
   if (ProviderHasIdentity(certificates)) grpc_tls_credentials_options_watch_identity_key_cert_pairs(tls_options);

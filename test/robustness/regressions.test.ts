@@ -1,0 +1,39 @@
+/**
+ * Bugs that the fuzzer and the robustness suites found, each pinned by the behaviour a caller sees. The inputs that
+ * crashed the process are also replayed from test/fuzz/corpus by the fuzz suite.
+ */
+import * as assert from 'assert';
+
+import { ChannelCredentials } from '../../lib/channel-credentials';
+import { Client } from '../../lib/client';
+import { Status } from '../../lib/constants';
+import type { Server } from '../../lib/server';
+import { echoCall, serverTlsCredentials, shutdownServer, startEchoServer } from './support';
+
+describe('robustness regressions', () => {
+  let insecure: { server: Server; port: number };
+  let tls: { server: Server; port: number };
+
+  before(async () => {
+    insecure = await startEchoServer();
+    tls = await startEchoServer(serverTlsCredentials());
+  });
+
+  after(async () => {
+    await shutdownServer(insecure.server);
+    await shutdownServer(tls.server);
+  });
+
+  it('connects with TLS credentials that have no certificates and skip verification', async () => {
+    // C-core's static certificate provider aborted the process when it got neither roots nor a key pair.
+    const credentials = ChannelCredentials.createSsl(null, null, null, { rejectUnauthorized: false });
+    const client = new Client(`127.0.0.1:${tls.port}`, credentials);
+    try {
+      const outcome = await echoCall(client, Buffer.from('hello'));
+      assert.strictEqual(outcome.code, Status.OK, outcome.details);
+      assert.strictEqual(outcome.value?.toString(), 'hello');
+    } finally {
+      client.close();
+    }
+  });
+});
