@@ -41,9 +41,11 @@ void Call::Init(Napi::Env env, Napi::Object exports) {
   GetAddonData(env)->call_constructor = Napi::Persistent(constructor);
 }
 
-Napi::Object Call::Wrap(Napi::Env env, grpc_call* call) {
+Napi::Object Call::Wrap(Napi::Env env, grpc_call* call, bool server_side) {
   Napi::Object object = GetAddonData(env)->call_constructor.New({});
-  Unwrap(object)->call_ = call;
+  Call* wrapper = Unwrap(object);
+  wrapper->call_ = call;
+  wrapper->server_side_ = server_side;
   return object;
 }
 

@@ -18,8 +18,8 @@ class Call : public Napi::ObjectWrap<Call>, public Resource {
  public:
   static void Init(Napi::Env env, Napi::Object exports);
 
-  // Wraps `call`, taking over the caller's reference.
-  static Napi::Object Wrap(Napi::Env env, grpc_call* call);
+  // Wraps `call`, taking over the caller's reference. `server_side` marks a call that a server accepted.
+  static Napi::Object Wrap(Napi::Env env, grpc_call* call, bool server_side);
 
   // The wrapper behind `value`, or a TypeError naming `what`.
   static Call* FromValue(Napi::Env env, Napi::Value value, const char* what);
@@ -30,6 +30,10 @@ class Call : public Napi::ObjectWrap<Call>, public Resource {
   // The C-core call; throws when the call was already released.
   grpc_call* Get(Napi::Env env) const;
 
+  // True for a call that a server accepted. Only those may be the parent of a client call: C-core aborts the
+  // process when given a client call as a parent.
+  bool server_side() const { return server_side_; }
+
   void Close() override;
 
  private:
@@ -39,6 +43,7 @@ class Call : public Napi::ObjectWrap<Call>, public Resource {
   Napi::Value GetPeer(const Napi::CallbackInfo& info);
 
   grpc_call* call_ = nullptr;
+  bool server_side_ = false;
   std::shared_ptr<CompletionPump> pump_;
 };
 

@@ -99,7 +99,11 @@ Napi::Value Channel::CreateCall(const Napi::CallbackInfo& info) {
   grpc_call* parent = nullptr;
   uint32_t propagate = GRPC_PROPAGATE_DEFAULTS;
   if (!info[3].IsUndefined() && !info[3].IsNull()) {
-    parent = Call::FromValue(env, info[3], "createCall: parent")->Get(env);
+    Call* parent_call = Call::FromValue(env, info[3], "createCall: parent");
+    if (!parent_call->server_side()) {
+      throw Napi::TypeError::New(env, "createCall: parent must be a call that a server accepted, not a client call");
+    }
+    parent = parent_call->Get(env);
     if (info[4].IsNumber()) propagate = info[4].As<Napi::Number>().Uint32Value();
   }
 
@@ -115,7 +119,7 @@ Napi::Value Channel::CreateCall(const Napi::CallbackInfo& info) {
   grpc_slice_unref(method);
   if (has_host) grpc_slice_unref(host);
   if (call == nullptr) throw Napi::Error::New(env, "createCall: C-core could not create the call");
-  return Call::Wrap(env, call);
+  return Call::Wrap(env, call, false);
 }
 
 }  // namespace grpc_native

@@ -42,7 +42,7 @@ class RequestCallOperation : public Operation {
     }
 
     Napi::Object info = Napi::Object::New(env);
-    info.Set("call", Call::Wrap(env, call));
+    info.Set("call", Call::Wrap(env, call, true));
     call = nullptr;
     info.Set("method", StringFromSlice(env, details.method));
     info.Set("host", StringFromSlice(env, details.host));

@@ -7,6 +7,7 @@ import * as assert from 'assert';
 import { ChannelCredentials } from '../../lib/channel-credentials';
 import { Client } from '../../lib/client';
 import { Status } from '../../lib/constants';
+import { binding } from '../../lib/native';
 import type { Server } from '../../lib/server';
 import { echoCall, serverTlsCredentials, shutdownServer, startEchoServer } from './support';
 
@@ -33,6 +34,33 @@ describe('robustness regressions', () => {
       assert.strictEqual(outcome.code, Status.OK, outcome.details);
       assert.strictEqual(outcome.value?.toString(), 'hello');
     } finally {
+      client.close();
+    }
+  });
+
+  it('rejects a client call as the parent of a call', () => {
+    // C-core aborted the process when a client call was given as a parent.
+    const channel = new binding.Channel(`127.0.0.1:${insecure.port}`, binding.insecureChannelCredentials(), {});
+    const clientCall = channel.createCall('/robustness.Echo/Echo', Date.now() + 5000, null, null, 0);
+    try {
+      assert.throws(() => channel.createCall('/robustness.Echo/Echo', Date.now() + 5000, null, clientCall, 0xffff),
+        { name: 'TypeError', message: /parent must be a call that a server accepted/ });
+    } finally {
+      clientCall.cancel();
+      channel.close();
+    }
+  });
+
+  it('rejects a client call as parent through the Client API', async () => {
+    const client = new Client(`127.0.0.1:${insecure.port}`, ChannelCredentials.createInsecure());
+    const channel = new binding.Channel(`127.0.0.1:${insecure.port}`, binding.insecureChannelCredentials(), {});
+    const clientCall = channel.createCall('/robustness.Echo/Echo', Date.now() + 5000, null, null, 0);
+    try {
+      await assert.rejects(echoCall(client, Buffer.from('x'), undefined, { parent: { _getNativeCall: () => clientCall } }),
+        { name: 'TypeError', message: /parent must be a call that a server accepted/ });
+    } finally {
+      clientCall.cancel();
+      channel.close();
       client.close();
     }
   });
