@@ -7,10 +7,14 @@
 
 namespace grpc_native {
 
+// The largest time a JavaScript Date can hold, 8.64e15 ms (about 275,000 years) from the epoch. Beyond it a
+// deadline is infinite: converting a larger double to int64_t seconds would be undefined behaviour, and on x86 gave
+// a deadline in the past.
+constexpr double kMaxDeadlineMillis = 8.64e15;
+
 inline gpr_timespec DeadlineFromMillis(double millis) {
-  if (!std::isfinite(millis)) {
-    return millis < 0 ? gpr_inf_past(GPR_CLOCK_REALTIME) : gpr_inf_future(GPR_CLOCK_REALTIME);
-  }
+  if (std::isnan(millis) || millis > kMaxDeadlineMillis) return gpr_inf_future(GPR_CLOCK_REALTIME);
+  if (millis < -kMaxDeadlineMillis) return gpr_inf_past(GPR_CLOCK_REALTIME);
   double seconds = std::floor(millis / 1000);
   gpr_timespec deadline;
   deadline.tv_sec = static_cast<int64_t>(seconds);

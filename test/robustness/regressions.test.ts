@@ -64,4 +64,19 @@ describe('robustness regressions', () => {
       client.close();
     }
   });
+
+  it('treats deadlines beyond the range of Date as none', async () => {
+    // Converting such a deadline to whole seconds overflowed, and the call failed with DEADLINE_EXCEEDED at once.
+    const client = new Client(`127.0.0.1:${insecure.port}`, ChannelCredentials.createInsecure());
+    try {
+      for (const deadline of [8.64e15 + 1, 1e300, Number.MAX_VALUE]) {
+        const outcome = await echoCall(client, Buffer.from('far'), undefined, { deadline });
+        assert.strictEqual(outcome.code, Status.OK, `deadline ${deadline}: ${outcome.details}`);
+      }
+      const past = await echoCall(client, Buffer.from('past'), undefined, { deadline: -1e300 });
+      assert.strictEqual(past.code, Status.DEADLINE_EXCEEDED);
+    } finally {
+      client.close();
+    }
+  });
 });
