@@ -442,16 +442,16 @@ const UNSENDABLE_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['grpc-timeout'
 /** Converts response headers or trailers for C-core, dropping the keys C-core must not get from a server. */
 function responseMetadataToNative(metadata: Metadata, path: string): NativeMetadata {
   const flat = metadataToNative(metadata);
-  const kept: NativeMetadata = [];
+  const sendable: NativeMetadata = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const key = flat[i] as string;
     if (UNSENDABLE_RESPONSE_HEADERS.has(key)) {
       trace(LogVerbosity.INFO, TRACER_NAME, `Dropped response metadata ${key} of ${path}: servers cannot send it`);
       continue;
     }
-    kept.push(key, flat[i + 1]);
+    sendable.push(key, flat[i + 1]);
   }
-  return kept;
+  return sendable;
 }
 
 /** Removes the request headers that belong to the transport from `metadata`, in place. */
@@ -688,8 +688,8 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
     });
   }
 
-  // Starts a C-core batch. C-core rejects a batch it finds invalid at once; the call then ends with INTERNAL
-  // rather than the exception reaching a handler, or an event callback where nothing could catch it.
+  // Starts a C-core batch. C-core rejects an invalid batch at once, and then the call ends with INTERNAL. The
+  // exception must not reach a handler, or an event callback where nothing could catch it.
   private startBatch(batch: NativeBatch, callback: (error: Error | null, result: NativeBatchResult) => void): void {
     try {
       this.incoming.call.startBatch(batch, callback);
