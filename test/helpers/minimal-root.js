@@ -83,7 +83,9 @@ function ensureMinimalRoot() {
     return rootDir;
   }
 
-  const staging = `${rootDir}.partial`;
+  // A staging folder of this process's own, so that test processes started together do not debootstrap into
+  // one folder. The first to finish keeps its root, and the others delete theirs.
+  const staging = `${rootDir}.partial-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(rootDir), { recursive: true });
   const started = Date.now();
@@ -97,8 +99,14 @@ function ensureMinimalRoot() {
   fs.writeFileSync(path.join(staging, '.grpc-native-complete'),
     `debootstrap --variant=minbase ${suite}, made in ${Math.round((Date.now() - started) / 1000)} s\n`);
 
-  fs.rmSync(rootDir, { recursive: true, force: true });
-  fs.renameSync(staging, rootDir);
+  try {
+    fs.renameSync(staging, rootDir);
+  } catch (error) {
+    if (!fs.existsSync(stamp)) {
+      throw error;
+    }
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
   return rootDir;
 }
 
