@@ -104,9 +104,15 @@ void Call::CancelWithStatus(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "cancelWithStatus: code must be a number");
   if (!info[1].IsString()) throw Napi::TypeError::New(env, "cancelWithStatus: details must be a string");
+  // C-core's HTTP/2 transport aborts the process when it writes a status outside 0-99 into a cancelled stream.
+  double number = info[0].As<Napi::Number>().DoubleValue();
+  if (!(number >= 0 && number <= 99) || number != static_cast<int>(number)) {
+    throw Napi::RangeError::New(env, "cancelWithStatus: code must be an integer from 0 to 99, got " +
+                                         info[0].ToString().Utf8Value());
+  }
   if (call_ == nullptr) return;
 
-  auto code = static_cast<grpc_status_code>(info[0].As<Napi::Number>().Int32Value());
+  auto code = static_cast<grpc_status_code>(static_cast<int>(number));
   std::string details = info[1].As<Napi::String>().Utf8Value();
   grpc_call_cancel_with_status(call_, code, details.c_str(), nullptr);
 }

@@ -79,4 +79,32 @@ describe('robustness regressions', () => {
       client.close();
     }
   });
+
+  it('rejects cancel status codes outside 0-99', async () => {
+    // C-core's HTTP/2 transport aborted the process when a server call was cancelled with such a code.
+    const server = new binding.Server({}) as any;
+    const port = server.addPort('127.0.0.1:0', binding.insecureServerCredentials());
+    server.start();
+    const incoming = new Promise<any>((resolve) => server.requestCall(resolve));
+    const channel = new binding.Channel(`127.0.0.1:${port}`, binding.insecureChannelCredentials(), {});
+    const clientCall = channel.createCall('/robustness.Echo/Echo', Date.now() + 5000, null, null, 0);
+    const clientStatus = new Promise<any>((resolve) => clientCall.startBatch(
+      // Without recvInitialMetadata C-core's client does not see a status sent as trailers only.
+      { sendInitialMetadata: [], sendCloseFromClient: true, recvInitialMetadata: true, recvStatusOnClient: true },
+      (_error, result) => resolve(result.status)));
+    try {
+      const { call } = await incoming;
+      for (const code of [-1, 100, 2 ** 31, 0.5, NaN]) {
+        assert.throws(() => call.cancelWithStatus(code, 'bad code'),
+          { name: 'RangeError', message: /code must be an integer from 0 to 99/ }, `code ${code}`);
+      }
+      call.cancelWithStatus(Status.ABORTED, 'cancelled by the test');
+      const status = await clientStatus;
+      assert.strictEqual(status.code, Status.ABORTED);
+      assert.strictEqual(status.details, 'cancelled by the test');
+    } finally {
+      channel.close();
+      await new Promise<void>((resolve) => server.shutdown(resolve));
+    }
+  });
 });
