@@ -385,12 +385,12 @@ addSurface(ServerDuplexStreamImpl);
 
 /** Options of the code that runs handlers. */
 export interface HandlerRunOptions {
-  /** Puts a thrown error's message into the status details, as GRPC_NODE_DEBUG_SEND_ERROR_DETAILS does in grpc-js. */
+  /** Puts a thrown error's message into the status details; GRPC_NODE_DEBUG_SEND_ERROR_DETAILS=false turns it off. */
   sendErrorDetails: boolean;
 }
 
-// grpc-js 1.14 hides the message of an error a handler throws unless GRPC_NODE_DEBUG_SEND_ERROR_DETAILS is
-// `true`, so that exception text does not leak to clients.
+// Ends a call whose handler threw with UNKNOWN. The details carry the error's message unless the server was
+// told to hide it (grpc-js 1.14 hides it by default).
 function endWithThrownError(call: ServerInterceptingCallInterface, ending: ResponseEnding, error: unknown,
   options: HandlerRunOptions): void {
   if (ending.statusSent) {

@@ -138,7 +138,9 @@ export class Server {
     }
     this.interceptors = interceptors ?? [];
     this.nativeArgs = channelOptionsToNative(channelOptions);
-    const sendErrorDetails = process.env.GRPC_NODE_DEBUG_SEND_ERROR_DETAILS === 'true';
+    // A handler's thrown message reaches the client unless GRPC_NODE_DEBUG_SEND_ERROR_DETAILS is `false`. grpc-js
+    // 1.14 hides it by default; this package shows it, so that a failing handler says why.
+    const sendErrorDetails = process.env.GRPC_NODE_DEBUG_SEND_ERROR_DETAILS !== 'false';
     this.callSettings = {
       maxSendMessageSize: channelOptions['grpc.max_send_message_length'] ?? -1,
       sendErrorDetails,
