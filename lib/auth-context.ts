@@ -1,5 +1,5 @@
 /**
- * What a call knows about the security of its connection and its peer: grpc-js's `getAuthContext()` shape, and
+ * The security of a call's connection and its peer: grpc-js's `getAuthContext()` shape, and
  * grpcio's `auth_context()`, `peer_identities()` and `peer_identity_key()` over C-core's auth context properties.
  */
 import { X509Certificate } from 'crypto';
@@ -15,19 +15,19 @@ export interface AuthContext {
   sslPeerCertificate?: PeerCertificate;
 }
 
-/** Name of C-core's property that holds the transport security type. */
+/** Name of C-core's property with the transport security type. */
 const TRANSPORT_SECURITY_TYPE = 'transport_security_type';
-/** Name of C-core's property that holds the peer's leaf certificate in PEM. */
+/** Name of C-core's property with the peer's leaf certificate in PEM. */
 const PEER_CERTIFICATE_PEM = 'x509_pem_cert';
-/** Name of C-core's property that holds the peer's certificate chain in PEM. */
+/** Name of C-core's property with the peer's certificate chain in PEM. */
 const PEER_CERTIFICATE_CHAIN_PEM = 'x509_pem_cert_chain';
 
 const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /**
  * Converts a PEM certificate, and optionally the chain it came with, to the object that Node's
- * `tlsSocket.getPeerCertificate(true)` returns: each certificate's issuer hangs off `issuerCertificate`, and the
- * last one of the chain points to itself when it is self-signed, as in Node.
+ * `tlsSocket.getPeerCertificate(true)` returns. Each certificate's issuer is its `issuerCertificate`, and the last
+ * one of the chain points to itself when it is self-signed, as in Node.
  */
 export function peerCertificateFromPem(pem: string, chainPem = ''): DetailedPeerCertificate {
   const leaf = new X509Certificate(pem);
@@ -65,7 +65,8 @@ export class CallAuthContext implements AuthContext {
     }
     const pem = this.firstValue(PEER_CERTIFICATE_PEM);
     if (pem !== undefined) {
-      this.sslPeerCertificate = peerCertificateFromPem(pem.toString(), this.firstValue(PEER_CERTIFICATE_CHAIN_PEM)?.toString());
+      const chain = this.firstValue(PEER_CERTIFICATE_CHAIN_PEM)?.toString();
+      this.sslPeerCertificate = peerCertificateFromPem(pem.toString(), chain);
     }
     // The raw context stays out of enumeration, so that the object spreads and prints as grpc-js's does.
     Object.defineProperty(this, 'native', { enumerable: false });

@@ -5,7 +5,7 @@
  * JavaScript plugins (grpcio's metadata plugins, grpc-js's metadata generators) run on the JavaScript thread, on a
  * later turn of the event loop than the call that needs them, never inside C-core. When a plugin fails, C-core ends
  * the call with status UNAVAILABLE and the details "Getting metadata from plugin failed with error: " followed by
- * the error's message, as grpcio does; grpc-js would pass the error's own code through instead.
+ * the error's message, as grpcio does. grpc-js would pass the error's own code through instead.
  *
  * C-core sends call credentials only on connections secure enough for them: TLS, ALTS and local credentials. On an
  * insecure channel a call with call credentials fails with UNAUTHENTICATED before anything is sent.
@@ -17,7 +17,7 @@ import type { NativeCallCredentials, NativeMetadata } from './native';
 import { NativeMetadataPlugin, NativeSecurityLevel, securityBinding } from './native-security';
 import { describe, isAbsent } from './pem';
 
-/** What grpc-js gives a metadata generator. */
+/** The options that grpc-js gives a metadata generator. */
 export interface CallMetadataOptions {
   /** The fully qualified method, for example `/pkg.Service/Method`. */
   method_name: string;
@@ -33,7 +33,10 @@ export type CallMetadataGenerator = (
 
 /** A google-auth-library client before its version 2. */
 export interface OldOAuth2Client {
-  getRequestMetadata: (url: string, callback: (err: Error | null, headers?: { [index: string]: string }) => void) => void;
+  getRequestMetadata: (
+    url: string,
+    callback: (err: Error | null, headers?: { [index: string]: string }) => void,
+  ) => void;
 }
 
 /** A google-auth-library client from its version 2 on. */
@@ -43,7 +46,7 @@ export interface CurrentOAuth2Client {
 
 export type OAuth2Client = OldOAuth2Client | CurrentOAuth2Client;
 
-/** What grpcio gives a metadata plugin, with C-core's values. */
+/** The context that grpcio gives a metadata plugin, with C-core's values. */
 export interface AuthMetadataContext {
   /** The scheme, the call's authority (with port) and `/pkg.Service`, for example `https://host:443/pkg.Service`. */
   serviceUrl: string;
@@ -69,8 +72,8 @@ export type AuthMetadataPluginCallback = (
 /** grpcio's metadata plugin. */
 export type AuthMetadataPlugin = (context: AuthMetadataContext, callback: AuthMetadataPluginCallback) => void;
 
-/** The common form of both plugin kinds: calls `answer(null, metadata)` or `answer(error)`. */
-type MetadataProducer = (context: AuthMetadataContext, answer: (error: unknown, metadata?: Metadata) => void) => void;
+/** The common form of both plugin kinds: calls `deliver(null, metadata)` or `deliver(error)`. */
+type MetadataProducer = (context: AuthMetadataContext, deliver: (error: unknown, metadata?: Metadata) => void) => void;
 
 export abstract class CallCredentials {
   /** The C-core credentials this object stands for. */
@@ -99,15 +102,16 @@ export abstract class CallCredentials {
   /** grpc-js's credentials from a metadata generator. */
   static createFromMetadataGenerator(metadataGenerator: CallMetadataGenerator): CallCredentials {
     if (typeof metadataGenerator !== 'function') {
-      throw new TypeError(`createFromMetadataGenerator: metadataGenerator must be a function, got ${describe(metadataGenerator)}`);
+      throw new TypeError('createFromMetadataGenerator: metadataGenerator must be a function,'
+        + ` got ${describe(metadataGenerator)}`);
     }
-    return new PluginCallCredentials('metadata generator', metadataGenerator, (context, answer) => {
+    return new PluginCallCredentials('metadata generator', metadataGenerator, (context, deliver) => {
       metadataGenerator(grpcJsOptions(context), (error, metadata) => {
         // grpc-js uses the metadata whenever there is some, even next to an error.
         if (metadata !== undefined) {
-          answerWithMetadata(answer, metadata);
+          deliverMetadata(deliver, metadata);
         } else {
-          answer(error ?? new Error('the metadata generator returned neither metadata nor an error'));
+          deliver(error ?? new Error('the metadata generator returned neither metadata nor an error'));
         }
       });
     });
@@ -116,7 +120,8 @@ export abstract class CallCredentials {
   /** grpc-js's credentials from a google-auth-library client: its request headers become metadata. */
   static createFromGoogleCredential(googleCredentials: OAuth2Client): CallCredentials {
     if (googleCredentials === null || typeof googleCredentials !== 'object') {
-      throw new TypeError(`createFromGoogleCredential: googleCredentials must be a google-auth-library client, got ${describe(googleCredentials)}`);
+      throw new TypeError('createFromGoogleCredential: googleCredentials must be a google-auth-library client,'
+        + ` got ${describe(googleCredentials)}`);
     }
     return CallCredentials.createFromMetadataGenerator((options, callback) => {
       requestHeaders(googleCredentials, options.service_url).then((headers) => {
@@ -225,7 +230,7 @@ class ComputeEngineCallCredentials extends CallCredentials {
 /** Credentials whose metadata a JavaScript function produces. */
 class PluginCallCredentials extends CallCredentials {
   private readonly native: NativeCallCredentials;
-  private warnedAboutSecondAnswer = false;
+  private warnedAboutRepeatedCallback = false;
 
   /** `identity` is what `_equals` compares: the user's function. */
   constructor(name: string, private readonly identity: unknown, private readonly produce: MetadataProducer) {
@@ -254,12 +259,12 @@ class PluginCallCredentials extends CallCredentials {
     return other === this || (other instanceof PluginCallCredentials && other.identity === this.identity);
   }
 
-  /** Runs the plugin, guarding against throws and second answers; calls `settle` exactly once. */
+  /** Runs the plugin, guarding against throws and repeated callbacks. Calls `settle` exactly once. */
   private runPlugin(context: AuthMetadataContext, settle: (error: Error | null, metadata?: Metadata) => void): void {
     let settled = false;
-    const answer = (error: unknown, metadata?: Metadata) => {
+    const deliver = (error: unknown, metadata?: Metadata) => {
       if (settled) {
-        this.warnSecondAnswer();
+        this.warnRepeatedCallback();
         return;
       }
       settled = true;
@@ -270,9 +275,9 @@ class PluginCallCredentials extends CallCredentials {
       }
     };
     try {
-      this.produce(context, answer);
+      this.produce(context, deliver);
     } catch (error) {
-      answer(error ?? new Error('the metadata plugin threw'));
+      deliver(error ?? new Error('the metadata plugin threw'));
     }
   }
 
@@ -295,11 +300,11 @@ class PluginCallCredentials extends CallCredentials {
     };
   }
 
-  private warnSecondAnswer(): void {
-    if (!this.warnedAboutSecondAnswer) {
-      this.warnedAboutSecondAnswer = true;
-      log(LogVerbosity.ERROR, 'A call credentials plugin answered more than once for one call; only its first answer'
-        + ' was used. Later repeats are not logged.');
+  private warnRepeatedCallback(): void {
+    if (!this.warnedAboutRepeatedCallback) {
+      this.warnedAboutRepeatedCallback = true;
+      log(LogVerbosity.ERROR, 'A call credentials plugin called back more than once for one call; only its first'
+        + ' result was used. Later repeats are not logged.');
     }
   }
 }
@@ -356,16 +361,16 @@ function toMetadata(value: unknown): Metadata {
   return metadata;
 }
 
-/** Wraps a plugin's metadata conversion, so that a bad entry fails the call rather than throwing. */
-function answerWithMetadata(answer: (error: unknown, metadata?: Metadata) => void, value: unknown): void {
+/** Converts and delivers a plugin's metadata, so that a bad entry fails the call rather than throwing. */
+function deliverMetadata(deliver: (error: unknown, metadata?: Metadata) => void, value: unknown): void {
   let metadata: Metadata;
   try {
     metadata = toMetadata(value);
   } catch (error) {
-    answer(new Error(`the metadata plugin returned invalid metadata: ${(error as Error).message}`));
+    deliver(new Error(`the metadata plugin returned invalid metadata: ${(error as Error).message}`));
     return;
   }
-  answer(null, metadata);
+  deliver(null, metadata);
 }
 
 /** Splits C-core's service URL into its authority's host and its service path. */
@@ -385,7 +390,7 @@ function grpcJsOptions(context: AuthMetadataContext): CallMetadataOptions {
   return { service_url: `https://${host}/${service}`, method_name: `/${service}/${context.methodName}` };
 }
 
-/** The reverse of {@link grpcJsOptions}, for running a plugin from `generateMetadata`. */
+/** Converts grpc-js's options back into a plugin context, for running a plugin from `generateMetadata`. */
 function contextFromGrpcJsOptions(options: CallMetadataOptions): AuthMetadataContext {
   const methodName = options.method_name.slice(options.method_name.lastIndexOf('/') + 1);
   return { serviceUrl: options.service_url, methodName };
@@ -399,10 +404,11 @@ export function checkCallCredentials(value: unknown, name: string): asserts valu
 
 // ---- grpcio's factories ----
 
-/** Call credentials that send `authorization: Bearer <token>` (grpcio's `access_token_call_credentials`). */
+/** Makes call credentials that send `authorization: Bearer <token>` (grpcio's `access_token_call_credentials`). */
 export function accessTokenCallCredentials(accessToken: string): CallCredentials {
   if (typeof accessToken !== 'string' || accessToken === '') {
-    throw new TypeError(`accessTokenCallCredentials: accessToken must be a non-empty string, got ${describe(accessToken)}`);
+    throw new TypeError('accessTokenCallCredentials: accessToken must be a non-empty string,'
+      + ` got ${describe(accessToken)}`);
   }
   if (!/^[ -~]*$/.test(accessToken)) {
     throw new Error('accessTokenCallCredentials: accessToken must be printable ASCII, as metadata values are');
@@ -411,8 +417,8 @@ export function accessTokenCallCredentials(accessToken: string): CallCredentials
 }
 
 /**
- * Call credentials from a metadata plugin (grpcio's `metadata_call_credentials`). The plugin is called for each
- * call as `plugin(context, callback)` and answers with `callback(metadata, null)` or `callback(null, error)`.
+ * Makes call credentials from a metadata plugin (grpcio's `metadata_call_credentials`). The plugin is called for each
+ * call as `plugin(context, callback)` and calls back with `callback(metadata, null)` or `callback(null, error)`.
  * `name` names the plugin in C-core's traces.
  */
 export function metadataCallCredentials(metadataPlugin: AuthMetadataPlugin, name?: string): CallCredentials {
@@ -423,34 +429,36 @@ export function metadataCallCredentials(metadataPlugin: AuthMetadataPlugin, name
     throw new TypeError(`metadataCallCredentials: name must be a string, got ${describe(name)}`);
   }
   const pluginName = name ?? (metadataPlugin.name || 'metadata plugin');
-  return new PluginCallCredentials(pluginName, metadataPlugin, (context, answer) => {
+  return new PluginCallCredentials(pluginName, metadataPlugin, (context, deliver) => {
     metadataPlugin({ ...context }, (first, second) => {
-      // grpcio's order is (metadata, error). Node's error-first order (error, metadata) works too: an Error is told
-      // apart from metadata wherever it is, and so is metadata after an empty first argument.
+      // grpcio's order is (metadata, error). Node's error-first order (error, metadata) works too, because an Error
+      // is recognized in either position, and so is metadata after an empty first argument.
       if (first instanceof Error) {
-        answer(first);
+        deliver(first);
       } else if (second instanceof Error) {
-        answer(second);
+        deliver(second);
       } else if (isAbsent(first) && !isAbsent(second)) {
-        answerWithMetadata(answer, second);
+        deliverMetadata(deliver, second);
       } else {
-        answerWithMetadata(answer, first);
+        deliverMetadata(deliver, first);
       }
     });
   });
 }
 
-/** Call credentials that apply each of `callCredentials` in turn (grpcio's `composite_call_credentials`). */
+/** Makes call credentials that apply each of `callCredentials` in turn (grpcio's `composite_call_credentials`). */
 export function compositeCallCredentials(...callCredentials: CallCredentials[]): CallCredentials {
   if (callCredentials.length === 0) {
     throw new TypeError('compositeCallCredentials: give at least one CallCredentials object');
   }
-  callCredentials.forEach((credentials, i) => checkCallCredentials(credentials, `compositeCallCredentials: argument ${i + 1}`));
+  callCredentials.forEach((credentials, i) => {
+    checkCallCredentials(credentials, `compositeCallCredentials: argument ${i + 1}`);
+  });
   return callCredentials.slice(1).reduce((combined, next) => combined.compose(next), callCredentials[0]);
 }
 
 /**
- * C-core's Compute Engine call credentials: each call gets a token from the Compute Engine metadata server, which
+ * Makes C-core's Compute Engine call credentials: each call gets a token from the Compute Engine metadata server, which
  * exists only on Google Cloud. Making them contacts nothing.
  */
 export function computeEngineCallCredentials(): CallCredentials {

@@ -70,7 +70,8 @@ export function validateRefreshInterval(value: unknown, where: string): number {
     return DEFAULT_REFRESH_INTERVAL_SECONDS;
   }
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
-    throw new TypeError(`${where}: refreshIntervalSeconds must be a number of seconds, at least 1, got ${String(value)}`);
+    throw new TypeError(`${where}: refreshIntervalSeconds must be a number of seconds, at least 1,`
+      + ` got ${String(value)}`);
   }
   return Math.floor(value);
 }

@@ -89,7 +89,7 @@ export abstract class ChannelCredentials {
 
   /**
    * Not supported: TLS runs inside C-core with its own OpenSSL, which cannot use a Node.js `SecureContext`.
-   * Throws an Error that says what to use instead.
+   * Throws an Error that names what to use instead.
    */
   static createFromSecureContext(_secureContext: unknown, _verifyOptions?: VerifyOptions): ChannelCredentials {
     throw new Error('createFromSecureContext is not supported by grpc-native: TLS runs inside gRPC C-core with its'
@@ -119,13 +119,13 @@ class InsecureChannelCredentials extends ChannelCredentials {
     throw new Error('Cannot compose insecure credentials');
   }
 
-  /** All insecure credentials are equal, as in grpc-js. */
+  /** Returns true for any insecure credentials, which are all equal in grpc-js. */
   override _equals(other: ChannelCredentials): boolean {
     return other instanceof InsecureChannelCredentials;
   }
 }
 
-/** Credentials made once from a native factory; `secure` says whether call credentials may be composed on. */
+/** Credentials made once from a native factory. `secure` tells whether call credentials may be composed on. */
 class NativeBackedChannelCredentials extends ChannelCredentials {
   constructor(private readonly native: NativeChannelCredentials, private readonly secure: boolean) {
     super();
@@ -147,7 +147,7 @@ class ComposedChannelCredentials extends ChannelCredentials {
 
   constructor(base: ChannelCredentials, callCredentials: CallCredentials) {
     super();
-    // Composing twice composes the call credentials, so C-core sees one composite over the base credentials.
+    // Composing twice composes the call credentials, so C-core gets one composite over the base credentials.
     if (base instanceof ComposedChannelCredentials) {
       this.base = base.base;
       this.callCredentials = base.callCredentials.compose(callCredentials);
@@ -177,7 +177,7 @@ export interface SslChannelCredentialsOptions extends VerifyOptions {
   privateKey?: PemInput | null;
   /** PEM certificate chain of the client, leaf first, for mutual TLS. Comes with `privateKey`. */
   certificateChain?: PemInput | null;
-  /** Passphrase of an encrypted `privateKey`; it is decrypted here, before C-core sees it. */
+  /** Passphrase of an encrypted `privateKey`, which is decrypted here, before it reaches C-core. */
   privateKeyPassphrase?: string;
 }
 
@@ -190,14 +190,15 @@ interface SslArgumentNames {
 
 function validateVerifyOptions(options: VerifyOptions, where: string): void {
   if (options.checkServerIdentity !== undefined && typeof options.checkServerIdentity !== 'function') {
-    throw new TypeError(`${where}: checkServerIdentity must be a function, got ${describe(options.checkServerIdentity)}`);
+    throw new TypeError(`${where}: checkServerIdentity must be a function,`
+      + ` got ${describe(options.checkServerIdentity)}`);
   }
   if (options.rejectUnauthorized !== undefined && typeof options.rejectUnauthorized !== 'boolean') {
     throw new TypeError(`${where}: rejectUnauthorized must be a boolean, got ${describe(options.rejectUnauthorized)}`);
   }
 }
 
-/** Runs grpc-js's `checkServerIdentity` for C-core: on the JavaScript thread, answering through `done`. */
+/** Runs grpc-js's `checkServerIdentity` for C-core: on the JavaScript thread, reporting through `done`. */
 function nativeServerIdentityCheck(check: CheckServerIdentityCallback): NativeServerIdentityCheck {
   return (targetName, peerCertificate, peerCertificateChain, done) => {
     let failure: unknown;
@@ -236,8 +237,8 @@ function createTlsNative(certificates: NativeCertificateSource, verify: VerifyOp
     certificates,
     verifyServerCertificate: rejectUnauthorized,
     checkServerIdentity: customCheck ? nativeServerIdentityCheck(verify.checkServerIdentity!) : null,
-    // C-core would check each call's authority against the certificate on its own; with a custom check or none,
-    // the certificate's names are not the test.
+    // C-core also checks each call's authority against the certificate's names. With a custom check, or with no
+    // check at all, the names do not decide, so that check is off too.
     checkCallHost: rejectUnauthorized && !customCheck,
   });
 }
@@ -252,7 +253,8 @@ class SslChannelCredentials extends ChannelCredentials {
 
     const certificates: NativeCertificateSource = { kind: 'static' };
     if (!isAbsent(options.rootCertificates)) {
-      certificates.rootCertificates = validateRootCertificates(options.rootCertificates, `${where}: ${names.rootCertificates}`);
+      certificates.rootCertificates = validateRootCertificates(options.rootCertificates,
+        `${where}: ${names.rootCertificates}`);
     }
     const hasKey = !isAbsent(options.privateKey);
     const hasChain = !isAbsent(options.certificateChain);
@@ -289,7 +291,7 @@ class SslChannelCredentials extends ChannelCredentials {
 // ---- grpcio's factories ----
 
 /**
- * TLS channel credentials (grpcio's `ssl_channel_credentials`). Without `rootCertificates` the server is verified
+ * Makes TLS channel credentials (grpcio's `ssl_channel_credentials`). Without `rootCertificates` the server is verified
  * against the default roots; with `privateKey` and `certificateChain` the client presents a certificate.
  */
 export function sslChannelCredentials(options: SslChannelCredentialsOptions = {}): ChannelCredentials {
@@ -316,7 +318,7 @@ export interface FileWatcherChannelCredentialsOptions extends VerifyOptions {
 }
 
 /**
- * TLS channel credentials whose certificates C-core reads from files, and reads again every
+ * Makes TLS channel credentials whose certificates C-core reads from files, and reads again every
  * `refreshIntervalSeconds`, so that new connections use renewed certificates without a restart. The files are
  * read and validated once here. While a file cannot be read, or the key does not match the certificate, C-core
  * keeps the last good certificates.
@@ -339,18 +341,21 @@ export function fileWatcherChannelCredentials(options: FileWatcherChannelCredent
 }
 
 /**
- * Local channel credentials (grpcio's `local_channel_credentials`): no encryption, for connections that C-core
+ * Makes local channel credentials (grpcio's `local_channel_credentials`): no encryption, for connections that C-core
  * can see stay on this machine, over Unix domain sockets (`UDS`) or loopback TCP (`LOCAL_TCP`). C-core 1.51 rates
  * both privacy-and-integrity, so call credentials are sent on them.
  */
-export function localChannelCredentials(localConnectType: LocalConnectionType = LocalConnectionType.LOCAL_TCP): ChannelCredentials {
+export function localChannelCredentials(
+  localConnectType: LocalConnectionType = LocalConnectionType.LOCAL_TCP,
+): ChannelCredentials {
   checkLocalConnectionType(localConnectType, 'localChannelCredentials: localConnectType');
   return new NativeBackedChannelCredentials(securityBinding.localChannelCredentials(localConnectType as number), true);
 }
 
 export function checkLocalConnectionType(value: unknown, name: string): void {
   if (value !== LocalConnectionType.UDS && value !== LocalConnectionType.LOCAL_TCP) {
-    throw new TypeError(`${name} must be LocalConnectionType.UDS or LocalConnectionType.LOCAL_TCP, got ${String(value)}`);
+    throw new TypeError(`${name} must be LocalConnectionType.UDS or LocalConnectionType.LOCAL_TCP,`
+      + ` got ${String(value)}`);
   }
 }
 
@@ -366,13 +371,14 @@ export interface AltsChannelCredentialsOptions {
 }
 
 /**
- * ALTS channel credentials (grpcio's `alts_channel_credentials`). Throws off Google Cloud unless
+ * Makes ALTS channel credentials (grpcio's `alts_channel_credentials`). Throws off Google Cloud unless
  * `handshakerServiceAddress` names a handshaker service.
  */
 export function altsChannelCredentials(options: AltsChannelCredentialsOptions = {}): ChannelCredentials {
   const where = 'altsChannelCredentials';
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${where}: options must be an object such as {serviceAccounts: [...]}, got ${describe(options)}`);
+    throw new TypeError(`${where}: options must be an object such as {serviceAccounts: [...]},`
+      + ` got ${describe(options)}`);
   }
   const accounts = options.serviceAccounts ?? [];
   if (!Array.isArray(accounts) || accounts.some((account) => typeof account !== 'string' || account === '')) {
@@ -394,7 +400,7 @@ export function checkHandshakerServiceAddress(value: unknown, where: string): st
 }
 
 /**
- * xDS channel credentials (grpcio's `xds_channel_credentials`): security from the xDS control plane for `xds:`
+ * Makes xDS channel credentials (grpcio's `xds_channel_credentials`): security from the xDS control plane for `xds:`
  * targets, and `fallbackCredentials` for every other target or when the control plane sends none.
  */
 export function xdsChannelCredentials(fallbackCredentials: ChannelCredentials): ChannelCredentials {
@@ -404,7 +410,7 @@ export function xdsChannelCredentials(fallbackCredentials: ChannelCredentials): 
 }
 
 /**
- * Compute Engine channel credentials (grpcio's `compute_engine_channel_credentials`): C-core's Google default
+ * Makes Compute Engine channel credentials (grpcio's `compute_engine_channel_credentials`): C-core's Google default
  * channel credentials with `callCredentials`, meant for a virtual machine's default service account. They use TLS
  * with the default roots, and ALTS where C-core picks it (grpclb and some xDS clusters), which works only on
  * Google Cloud. Making them contacts nothing; the call credentials decide what each call contacts.
@@ -417,7 +423,7 @@ export function computeEngineChannelCredentials(callCredentials: CallCredentials
 }
 
 /**
- * Channel credentials with call credentials applied to every call (grpcio's `composite_channel_credentials`, and
+ * Makes channel credentials that apply call credentials to every call (grpcio's `composite_channel_credentials`, and
  * grpc-js's `credentials.combineChannelCredentials`). Throws on insecure channel credentials.
  */
 export function compositeChannelCredentials(channelCredentials: ChannelCredentials,
@@ -426,7 +432,7 @@ export function compositeChannelCredentials(channelCredentials: ChannelCredentia
   return callCredentials.reduce<ChannelCredentials>((combined, next) => combined.compose(next), channelCredentials);
 }
 
-/** Plaintext channel credentials (grpcio's `experimental.insecure_channel_credentials`). */
+/** Makes plaintext channel credentials (grpcio's `experimental.insecure_channel_credentials`). */
 export function insecureChannelCredentials(): ChannelCredentials {
   return ChannelCredentials.createInsecure();
 }

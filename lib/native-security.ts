@@ -5,8 +5,8 @@
  *
  * Conventions, besides those of `native.ts`:
  * - PEM data crosses as strings. TypeScript validates it first (see `pem.ts`); the native side checks only types.
- * - A hook that C-core calls gets a `done` callback as its last argument. The first call of `done` answers C-core;
- *   later calls are ignored. A `done` that is collected without having been called answers with a failure.
+ * - A hook that C-core calls gets a `done` callback as its last argument. The first call of `done` completes C-core's
+ *   request, and later calls are ignored. A `done` that is collected without having been called fails the request.
  */
 import {
   binding,
@@ -35,7 +35,7 @@ export interface NativeKeyCertPair {
   certificateChain: string;
 }
 
-/** Where C-core's TLS credentials options get certificates: fixed data, or files it re-reads. */
+/** The source of certificates for C-core's TLS credentials options: fixed data, or files that C-core re-reads. */
 export type NativeCertificateSource =
   | { kind: 'static'; rootCertificates?: string; privateKey?: string; certificateChain?: string }
   | {
@@ -140,8 +140,10 @@ export interface NativeSecurityBinding {
     certificates: NativeCertificateSource;
     clientCertificateRequest: NativeClientCertificateRequest;
   }, processor?: NativeAuthMetadataProcessor): NativeServerCredentials;
-  localServerCredentials(type: NativeLocalConnectType, processor?: NativeAuthMetadataProcessor): NativeServerCredentials;
-  xdsServerCredentials(fallback: NativeServerCredentials, processor?: NativeAuthMetadataProcessor): NativeServerCredentials;
+  localServerCredentials(type: NativeLocalConnectType,
+    processor?: NativeAuthMetadataProcessor): NativeServerCredentials;
+  xdsServerCredentials(fallback: NativeServerCredentials,
+    processor?: NativeAuthMetadataProcessor): NativeServerCredentials;
   altsServerCredentials(handshakerServiceAddress: string | null,
     processor?: NativeAuthMetadataProcessor): NativeServerCredentials;
   insecureServerCredentialsWithProcessor(processor: NativeAuthMetadataProcessor): NativeServerCredentials;

@@ -58,7 +58,7 @@ export interface ParsedPrivateKey {
 /**
  * Parses a PEM private key, decrypting it with `passphrase` when it is encrypted. Throws an Error naming `name`
  * when it is not a PEM private key, when it is encrypted and no passphrase was given (the message ends with
- * `encryptedAdvice`, which says what to do), or when the passphrase is wrong.
+ * `encryptedAdvice`, which tells what to do), or when the passphrase is wrong.
  */
 export function parsePrivateKey(pem: string, name: string, passphrase: string | undefined,
   encryptedAdvice: string): ParsedPrivateKey {

@@ -3,7 +3,7 @@
  *
  * C-core looks for them once per process, in this order: the file that GRPC_DEFAULT_SSL_ROOTS_FILE_PATH names,
  * then the certificates that this module supplies, which are Node's default CA certificates, the ones grpc-js
- * trusts too. Node's set is its bundled Mozilla store plus the file that NODE_EXTRA_CA_CERTS names; on Node
+ * trusts too. Node's set is its bundled Mozilla store plus the file that NODE_EXTRA_CA_CERTS names. On Node
  * versions that have `tls.getCACertificates`, it is that function's `default` set, which also follows
  * `--use-openssl-ca` and `--use-system-ca`.
  */
@@ -30,7 +30,7 @@ export function nodeDefaultRootCertificates(): string {
     try {
       certificates.push(fs.readFileSync(extraPath, 'latin1'));
     } catch (error) {
-      // Node warns about the same file when it starts, so this only says what C-core will not trust.
+      // Node warns about the same file when it starts, so this line only adds what C-core will not trust.
       log(LogVerbosity.ERROR, `NODE_EXTRA_CA_CERTS=${extraPath} could not be read, so TLS channels do not trust`
         + ` its certificates: ${(error as Error).message}`);
     }

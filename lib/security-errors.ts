@@ -1,8 +1,8 @@
 /**
  * Hints for C-core's security failures. C-core reports a failed TLS handshake with the TLS library's terse text,
  * for example "certificate verify failed" for both an untrusted and an expired certificate, and a server that
- * rejects the client's certificate only closes the connection. These hints say what the usual causes are and what
- * to change; they are appended to the status details of failed calls, which keep C-core's text in front.
+ * rejects the client's certificate only closes the connection. These hints name the usual causes and what to
+ * change. They are appended to the status details of failed calls, which keep C-core's text in front.
  */
 import { Status } from './constants';
 

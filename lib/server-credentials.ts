@@ -35,7 +35,7 @@ export interface PrivateKeyCertificateChainPair {
 /** A key/certificate pair in any of the accepted shapes: ours, grpc-js's, or grpcio's `(key, chain)` tuple. */
 export type ServerKeyCertPair = PrivateKeyCertificateChainPair | KeyCertPair | readonly [PemInput, PemInput];
 
-/** C-core's client certificate request types: whether a TLS server asks for, requires and verifies one. */
+/** C-core's client certificate request types: whether a TLS server requests, requires and verifies one. */
 export enum ClientCertificateRequest {
   DONT_REQUEST = 0,
   REQUEST_BUT_DONT_VERIFY = 1,
@@ -44,9 +44,9 @@ export enum ClientCertificateRequest {
   REQUIRE_AND_VERIFY = 4,
 }
 
-/** What an auth metadata processor returns to accept a call. */
+/** The result with which an auth metadata processor accepts a call. */
 export interface AuthMetadataProcessingResult {
-  /** Metadata keys to remove from the call before the handler sees it, such as a token that was checked. */
+  /** Metadata keys to remove from the call before its handler runs, such as a token that was checked. */
   consumedMetadataKeys?: string[];
 }
 
@@ -63,7 +63,7 @@ export abstract class ServerCredentials {
   private native: NativeServerCredentials | null = null;
   protected authMetadataProcessor: AuthMetadataProcessor | null = null;
 
-  /** The C-core credentials for one listening port. */
+  /** Returns the C-core credentials for one listening port. */
   _getNative(): NativeServerCredentials {
     this.native ??= this.createNative(this.nativeProcessor());
     return this.native;
@@ -112,9 +112,11 @@ export abstract class ServerCredentials {
    * grpc-js's TLS server credentials. With `checkClientCertificate`, clients must present a certificate that
    * chains to `rootCerts`.
    */
-  static createSsl(rootCerts: Buffer | null, keyCertPairs: KeyCertPair[], checkClientCertificate = false): ServerCredentials {
+  static createSsl(rootCerts: Buffer | null, keyCertPairs: KeyCertPair[],
+    checkClientCertificate = false): ServerCredentials {
     if (typeof checkClientCertificate !== 'boolean') {
-      throw new TypeError(`createSsl: checkClientCertificate must be a boolean, got ${describe(checkClientCertificate)}`);
+      throw new TypeError('createSsl: checkClientCertificate must be a boolean,'
+        + ` got ${describe(checkClientCertificate)}`);
     }
     return new SslServerCredentials(keyCertPairs, rootCerts, checkClientCertificate
       ? ClientCertificateRequest.REQUIRE_AND_VERIFY : ClientCertificateRequest.DONT_REQUEST,
@@ -137,7 +139,7 @@ class InsecureServerCredentials extends ServerCredentials {
     return false;
   }
 
-  /** All insecure credentials without a processor are equal, as in grpc-js. */
+  /** Returns true for insecure credentials without a processor, which are all equal in grpc-js. */
   override _equals(other: ServerCredentials): boolean {
     return other === this || (other instanceof InsecureServerCredentials
       && this.authMetadataProcessor === null && other.authMetadataProcessor === null);
@@ -172,7 +174,8 @@ interface ServerArgumentNames {
 }
 
 function requestVerifies(request: ClientCertificateRequest): boolean {
-  return request === ClientCertificateRequest.REQUEST_AND_VERIFY || request === ClientCertificateRequest.REQUIRE_AND_VERIFY;
+  return request === ClientCertificateRequest.REQUEST_AND_VERIFY
+    || request === ClientCertificateRequest.REQUIRE_AND_VERIFY;
 }
 
 function checkClientCertificateRequest(value: unknown, name: string): asserts value is ClientCertificateRequest {
@@ -222,7 +225,8 @@ function validatePairs(pairs: unknown, where: string, name: string): NativeKeyCe
   });
 }
 
-function validateClientRoots(roots: unknown, request: ClientCertificateRequest, names: ServerArgumentNames): string | null {
+function validateClientRoots(roots: unknown, request: ClientCertificateRequest,
+  names: ServerArgumentNames): string | null {
   if (isAbsent(roots)) {
     if (requestVerifies(request)) {
       throw new Error(`${names.where}: ${names.requirement} asks to verify client certificates, which needs`
@@ -255,13 +259,14 @@ class SslServerCredentials extends ServerCredentials {
   }
 }
 
-/** Runs an auth metadata processor for C-core, turning its result or error into C-core's answer. */
+/** Runs an auth metadata processor for C-core, turning its result or error into C-core's status. */
 function runAuthMetadataProcessor(processor: AuthMetadataProcessor): NativeAuthMetadataProcessor {
   return (nativeContext, nativeMetadata, done) => {
     const reject = (error: unknown) => {
       const code = (error as { code?: unknown } | null)?.code;
-      const status = typeof code === 'number' && Number.isInteger(code) && code > Status.OK && code <= Status.UNAUTHENTICATED
-        ? code : Status.UNAUTHENTICATED;
+      const isStatus = typeof code === 'number' && Number.isInteger(code) && code > Status.OK
+        && code <= Status.UNAUTHENTICATED;
+      const status = isStatus ? code : Status.UNAUTHENTICATED;
       const details = error instanceof Error ? error.message : String(error);
       done(status, details || 'the auth metadata processor rejected the call', []);
     };
@@ -307,11 +312,12 @@ function clientCertificateRequestOf(options: SslServerCredentialsOptions, where:
   if (options.requireClientAuth !== undefined && typeof options.requireClientAuth !== 'boolean') {
     throw new TypeError(`${where}: requireClientAuth must be a boolean, got ${describe(options.requireClientAuth)}`);
   }
-  return options.requireClientAuth ? ClientCertificateRequest.REQUIRE_AND_VERIFY : ClientCertificateRequest.DONT_REQUEST;
+  return options.requireClientAuth ? ClientCertificateRequest.REQUIRE_AND_VERIFY
+    : ClientCertificateRequest.DONT_REQUEST;
 }
 
 /**
- * TLS server credentials (grpcio's `ssl_server_credentials`). With several pairs, C-core picks the certificate by
+ * Makes TLS server credentials (grpcio's `ssl_server_credentials`). With several pairs, C-core picks the certificate by
  * the name the client asks for (SNI), and the first pair when no certificate matches.
  */
 export function sslServerCredentials(privateKeyCertificateChainPairs: ServerKeyCertPair[],
@@ -336,14 +342,15 @@ export class ServerCertificateConfiguration {
 }
 
 /**
- * A certificate configuration for {@link dynamicSslServerCredentials} (grpcio's
+ * Makes a certificate configuration for {@link dynamicSslServerCredentials} (grpcio's
  * `ssl_server_certificate_configuration`): the server's pairs, and the CA certificates for client certificates.
  */
 export function sslServerCertificateConfiguration(privateKeyCertificateChainPairs: ServerKeyCertPair[],
   rootCertificates: PemInput | null = null): ServerCertificateConfiguration {
   const where = 'sslServerCertificateConfiguration';
   const pairs = validatePairs(privateKeyCertificateChainPairs, where, 'privateKeyCertificateChainPairs');
-  const roots = isAbsent(rootCertificates) ? null : validateRootCertificates(rootCertificates, `${where}: rootCertificates`);
+  const roots = isAbsent(rootCertificates) ? null
+    : validateRootCertificates(rootCertificates, `${where}: rootCertificates`);
   return new ServerCertificateConfiguration({ rootCertificates: roots, pairs });
 }
 
@@ -372,11 +379,12 @@ export class DynamicSslServerCredentials extends ServerCredentials {
   }
 
   /**
-   * Makes new C-core credentials on every call: C-core keeps certificate state per port and does not say which
-   * port asks for a configuration, so ports cannot share credentials.
+   * Makes new C-core credentials on every call: C-core keeps certificate state per port and does not tell which
+   * port requests a configuration, so ports cannot share credentials.
    */
   override _getNative(): NativeServerCredentials {
-    return this.createNative(this.authMetadataProcessor === null ? undefined : runAuthMetadataProcessor(this.authMetadataProcessor));
+    const processor = this.authMetadataProcessor;
+    return this.createNative(processor === null ? undefined : runAuthMetadataProcessor(processor));
   }
 
   protected createNative(processor: NativeAuthMetadataProcessor | undefined): NativeServerCredentials {
@@ -396,7 +404,8 @@ export class DynamicSslServerCredentials extends ServerCredentials {
    * to rotate certificates at a moment of your choosing.
    */
   updateCertificateConfiguration(configuration: ServerCertificateConfiguration): void {
-    checkConfiguration(configuration, 'updateCertificateConfiguration: configuration', this.requireClientAuthentication);
+    checkConfiguration(configuration, 'updateCertificateConfiguration: configuration',
+      this.requireClientAuthentication);
     this.apply(configuration);
   }
 
@@ -430,7 +439,8 @@ export class DynamicSslServerCredentials extends ServerCredentials {
         return;
       }
       try {
-        checkConfiguration(configuration, 'the certificate configuration fetcher\'s result', this.requireClientAuthentication);
+        checkConfiguration(configuration, 'the certificate configuration fetcher\'s result',
+          this.requireClientAuthentication);
       } catch (error) {
         this.logFetchFailure(error);
         return;
@@ -448,7 +458,8 @@ export class DynamicSslServerCredentials extends ServerCredentials {
   }
 }
 
-function checkConfiguration(value: unknown, name: string, requireClientAuthentication: boolean): asserts value is ServerCertificateConfiguration {
+function checkConfiguration(value: unknown, name: string,
+  requireClientAuthentication: boolean): asserts value is ServerCertificateConfiguration {
   if (!(value instanceof ServerCertificateConfiguration)) {
     throw new TypeError(`${name} must come from sslServerCertificateConfiguration(), got ${describe(value)}`);
   }
@@ -458,10 +469,10 @@ function checkConfiguration(value: unknown, name: string, requireClientAuthentic
 }
 
 /**
- * TLS server credentials whose certificates may change while the server runs (grpcio's
+ * Makes TLS server credentials whose certificates may change while the server runs (grpcio's
  * `dynamic_ssl_server_credentials`).
  *
- * C-core asks for the configuration at the start of each TLS handshake, on its own thread, and cannot wait for
+ * C-core requests the configuration at the start of each TLS handshake, on its own thread, and cannot wait for
  * JavaScript there. So it gets the latest configuration that the fetcher returned, and the fetcher then runs on the
  * JavaScript thread, for the handshakes that follow. A configuration the fetcher returns is therefore served from
  * the first connection that starts after the fetcher returned it; to rotate at a moment of your choosing, call
@@ -473,11 +484,14 @@ export function dynamicSslServerCredentials(initialCertificateConfiguration: Ser
   requireClientAuthentication = false): DynamicSslServerCredentials {
   const where = 'dynamicSslServerCredentials';
   if (typeof requireClientAuthentication !== 'boolean') {
-    throw new TypeError(`${where}: requireClientAuthentication must be a boolean, got ${describe(requireClientAuthentication)}`);
+    throw new TypeError(`${where}: requireClientAuthentication must be a boolean,`
+      + ` got ${describe(requireClientAuthentication)}`);
   }
-  checkConfiguration(initialCertificateConfiguration, `${where}: initialCertificateConfiguration`, requireClientAuthentication);
+  checkConfiguration(initialCertificateConfiguration, `${where}: initialCertificateConfiguration`,
+    requireClientAuthentication);
   if (typeof certificateConfigurationFetcher !== 'function') {
-    throw new TypeError(`${where}: certificateConfigurationFetcher must be a function, got ${describe(certificateConfigurationFetcher)}`);
+    throw new TypeError(`${where}: certificateConfigurationFetcher must be a function,`
+      + ` got ${describe(certificateConfigurationFetcher)}`);
   }
   return new DynamicSslServerCredentials(initialCertificateConfiguration, certificateConfigurationFetcher,
     requireClientAuthentication);
@@ -496,7 +510,7 @@ export interface FileWatcherServerCredentialsOptions extends Omit<SslServerCrede
 }
 
 /**
- * TLS server credentials whose certificates C-core reads from files, and reads again every
+ * Makes TLS server credentials whose certificates C-core reads from files, and reads again every
  * `refreshIntervalSeconds`: new connections get renewed certificates without a restart. The files are read and
  * validated once here. While a file cannot be read, or the key does not match the certificate, C-core keeps the
  * last good certificates.
@@ -524,16 +538,18 @@ export function fileWatcherServerCredentials(options: FileWatcherServerCredentia
   }, processor), true);
 }
 
-/** Plaintext server credentials (grpcio's `insecure_server_credentials`). */
+/** Makes plaintext server credentials (grpcio's `insecure_server_credentials`). */
 export function insecureServerCredentials(): ServerCredentials {
   return ServerCredentials.createInsecure();
 }
 
 /**
- * Local server credentials (grpcio's `local_server_credentials`): no encryption; C-core accepts only connections
+ * Makes local server credentials (grpcio's `local_server_credentials`): no encryption; C-core accepts only connections
  * over Unix domain sockets (`UDS`) or from loopback addresses (`LOCAL_TCP`).
  */
-export function localServerCredentials(localConnectType: LocalConnectionType = LocalConnectionType.LOCAL_TCP): ServerCredentials {
+export function localServerCredentials(
+  localConnectType: LocalConnectionType = LocalConnectionType.LOCAL_TCP,
+): ServerCredentials {
   checkLocalConnectionType(localConnectType, 'localServerCredentials: localConnectType');
   return new FactoryServerCredentials(
     (processor) => securityBinding.localServerCredentials(localConnectType as number, processor), true);
@@ -550,7 +566,7 @@ export interface AltsServerCredentialsOptions {
 }
 
 /**
- * ALTS server credentials (grpcio's `alts_server_credentials`). Throws off Google Cloud unless
+ * Makes ALTS server credentials (grpcio's `alts_server_credentials`). Throws off Google Cloud unless
  * `handshakerServiceAddress` names a handshaker service.
  */
 export function altsServerCredentials(options: AltsServerCredentialsOptions = {}): ServerCredentials {
@@ -563,12 +579,13 @@ export function altsServerCredentials(options: AltsServerCredentialsOptions = {}
 }
 
 /**
- * xDS server credentials (grpcio's `xds_server_credentials`): security from the xDS control plane for servers
+ * Makes xDS server credentials (grpcio's `xds_server_credentials`): security from the xDS control plane for servers
  * that it configures, and `fallbackCredentials` otherwise.
  */
 export function xdsServerCredentials(fallbackCredentials: ServerCredentials): ServerCredentials {
   if (!(fallbackCredentials instanceof ServerCredentials)) {
-    throw new TypeError(`xdsServerCredentials: fallbackCredentials must be a ServerCredentials object, got ${describe(fallbackCredentials)}`);
+    throw new TypeError('xdsServerCredentials: fallbackCredentials must be a ServerCredentials object,'
+      + ` got ${describe(fallbackCredentials)}`);
   }
   return new FactoryServerCredentials(
     (processor) => securityBinding.xdsServerCredentials(fallbackCredentials._getNative(), processor),

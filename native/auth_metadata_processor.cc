@@ -26,7 +26,7 @@ struct PendingProcessing {
   void* user_data;
 };
 
-void Answer(PendingProcessing pending, grpc_status_code status, std::string details,
+void Complete(PendingProcessing pending, grpc_status_code status, std::string details,
             std::vector<std::string> consumed_keys) {
   RunOnCallbackThread([pending, status, details = std::move(details), keys = std::move(consumed_keys)] {
     // C-core removes consumed entries by key; their values are not read.
@@ -45,7 +45,7 @@ void Answer(PendingProcessing pending, grpc_status_code status, std::string deta
 void OnDone(PendingProcessing pending, const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber()) {
-    Answer(pending, GRPC_STATUS_INTERNAL, "the auth metadata processor returned no status code", {});
+    Complete(pending, GRPC_STATUS_INTERNAL, "the auth metadata processor returned no status code", {});
     throw Napi::TypeError::New(env, "auth metadata processor done: code must be a number");
   }
   auto status = static_cast<grpc_status_code>(info[0].As<Napi::Number>().Int32Value());
@@ -59,7 +59,7 @@ void OnDone(PendingProcessing pending, const Napi::CallbackInfo& info) {
       if (key.IsString()) consumed.push_back(key.As<Napi::String>().Utf8Value());
     }
   }
-  Answer(pending, status, std::move(details), std::move(consumed));
+  Complete(pending, status, std::move(details), std::move(consumed));
 }
 
 class ProcessTask : public Task {
@@ -78,8 +78,8 @@ class ProcessTask : public Task {
 
   void Run(napi_env raw_env) override {
     if (raw_env == nullptr) {
-      Answer(pending_, GRPC_STATUS_UNAVAILABLE, "the Node.js environment closed before the auth metadata processor ran",
-             {});
+      Complete(pending_, GRPC_STATUS_UNAVAILABLE,
+               "the Node.js environment closed before the auth metadata processor ran", {});
       return;
     }
     Napi::Env env(raw_env);
@@ -98,7 +98,7 @@ class ProcessTask : public Task {
     Napi::Function done = NewOnceFunction(
         env, "authMetadataProcessorDone", [pending](const Napi::CallbackInfo& info) { OnDone(pending, info); },
         [pending] {
-          Answer(pending, GRPC_STATUS_UNAUTHENTICATED, "the auth metadata processor dropped its callback", {});
+          Complete(pending, GRPC_STATUS_UNAUTHENTICATED, "the auth metadata processor dropped its callback", {});
         });
     processor_->Value().Call({AuthPropertiesToObject(env, properties_), metadata, done});
   }

@@ -2,10 +2,11 @@
 // comes with it.
 //
 // C-core calls the processor on its own threads for each incoming call, with the connection's auth context and the
-// call's metadata, and may be answered later. The request goes to the JavaScript thread through the completion
+// call's metadata, and may be completed later. The request goes to the JavaScript thread through the completion
 // pump. The function receives (authContext, metadata, done), where authContext has the shape of callAuthContext,
 // and calls done(code, details, consumedKeys): code 0 accepts the call and removes the metadata keys in
-// consumedKeys, any other status code fails the call with it. The answer reaches C-core exactly once, from the callback thread; if
+// consumedKeys, any other status code fails the call with it. The result reaches C-core exactly once, from the
+// callback thread. If
 // `done` is collected without having been called, or the environment closes first, the call fails with
 // UNAUTHENTICATED.
 //

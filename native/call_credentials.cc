@@ -46,7 +46,7 @@ Napi::Value CompositeCallCredentials(const Napi::CallbackInfo& info) {
                                "C-core could not compose the call credentials");
 }
 
-// computeEngineCallCredentials(): tokens from the Compute Engine metadata server, fetched at the first call.
+// computeEngineCallCredentials(): tokens from the Compute Engine metadata server, fetched when a call needs one.
 Napi::Value ComputeEngineCallCredentials(const Napi::CallbackInfo& info) {
   return CallCredentials::Wrap(info.Env(), grpc_google_compute_engine_credentials_create(nullptr),
                                "C-core could not create Compute Engine call credentials");

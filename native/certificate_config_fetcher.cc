@@ -41,7 +41,7 @@ class Configuration {
 
     // C-core 1.51 asserts that a fetched config has client root certificates, even where it never requests client
     // certificates (Debian's build keeps that assertion). Without roots the credentials do not request client
-    // certificates, so the server's own chain stands in: it parses as a root bundle and is never used.
+    // certificates, so the server's own chain is used in their place: it parses as a root bundle and is never used.
     const std::string& roots = roots_.has_value() ? *roots_ : chains_.front();
     return grpc_ssl_server_certificate_config_create(roots.c_str(), pairs.data(), pairs.size());
   }

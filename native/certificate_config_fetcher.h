@@ -1,7 +1,7 @@
 // Server certificates that change while the server runs: grpcio's dynamic_ssl_server_credentials.
 //
-// C-core asks for the certificate configuration synchronously, on its own thread, at the start of each TLS
-// handshake (and once on the JavaScript thread when a port is bound). A JavaScript fetcher cannot answer there
+// C-core requests the certificate configuration synchronously, on its own thread, at the start of each TLS
+// handshake (and once on the JavaScript thread when a port is bound). A JavaScript fetcher cannot run there
 // without making a C-core thread wait for the JavaScript thread, so the design splits the two:
 //
 // - The fetcher object keeps the latest configuration in native memory, with a generation number. C-core's

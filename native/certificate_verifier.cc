@@ -20,7 +20,7 @@ struct VerifierState {
   std::shared_ptr<SharedJsFunction> check;
 };
 
-// One verification waiting for JavaScript. `request` and `callback_arg` stay valid until the answer reaches C-core.
+// One verification waiting for JavaScript. `request` and `callback_arg` stay valid until the result reaches C-core.
 struct PendingVerification {
   grpc_tls_custom_verification_check_request* request;
   grpc_tls_on_custom_verification_check_done_cb callback;
@@ -31,7 +31,7 @@ std::string CopyOrEmpty(const char* text) {
   return text == nullptr ? std::string() : std::string(text);
 }
 
-void Answer(PendingVerification pending, grpc_status_code status, std::string details) {
+void Complete(PendingVerification pending, grpc_status_code status, std::string details) {
   RunOnCallbackThread([pending, status, details = std::move(details)] {
     pending.callback(pending.request, pending.callback_arg, status,
                      status == GRPC_STATUS_OK ? nullptr : details.c_str());
@@ -49,7 +49,7 @@ class VerifyTask : public Task {
 
   void Run(napi_env raw_env) override {
     if (raw_env == nullptr) {
-      Answer(pending_, GRPC_STATUS_UNAVAILABLE, "the Node.js environment closed during the TLS handshake");
+      Complete(pending_, GRPC_STATUS_UNAVAILABLE, "the Node.js environment closed during the TLS handshake");
       return;
     }
     Napi::Env env(raw_env);
@@ -59,12 +59,12 @@ class VerifyTask : public Task {
         [pending](const Napi::CallbackInfo& info) {
           Napi::Value error = info[0];
           if (error.IsUndefined() || error.IsNull()) {
-            Answer(pending, GRPC_STATUS_OK, "");
+            Complete(pending, GRPC_STATUS_OK, "");
           } else {
-            Answer(pending, GRPC_STATUS_UNAUTHENTICATED, error.ToString().Utf8Value());
+            Complete(pending, GRPC_STATUS_UNAUTHENTICATED, error.ToString().Utf8Value());
           }
         },
-        [pending] { Answer(pending, GRPC_STATUS_UNAUTHENTICATED, "the server identity check never completed"); });
+        [pending] { Complete(pending, GRPC_STATUS_UNAUTHENTICATED, "the server identity check never completed"); });
     check_->Value().Call({Napi::String::New(env, target_name_), Napi::String::New(env, peer_certificate_),
                           Napi::String::New(env, peer_chain_), done});
   }
@@ -84,8 +84,8 @@ int Verify(void* user_data, grpc_tls_custom_verification_check_request* request,
   return 0;
 }
 
-// C-core keeps a cancelled request alive until the verifier answers, and the JavaScript check answers promptly, so
-// nothing is cut short here.
+// C-core keeps a cancelled request alive until the verifier completes it, and the JavaScript check completes
+// promptly, so nothing is cut short here.
 void Cancel(void*, grpc_tls_custom_verification_check_request*) {}
 
 void Destruct(void* user_data) {

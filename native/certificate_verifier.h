@@ -1,10 +1,10 @@
-// A certificate verifier for C-core's TLS credentials that asks a JavaScript function, for grpc-js's
-// `checkServerIdentity`.
+// A certificate verifier for C-core's TLS credentials that delegates the server check to a JavaScript function,
+// for grpc-js's `checkServerIdentity`.
 //
 // C-core calls the verifier on its own threads once the TLS handshake has checked the chain. The verifier never
-// answers synchronously and never waits: it posts the request to the JavaScript thread and returns. The JavaScript
+// completes synchronously and never waits: it posts the request to the JavaScript thread and returns. The JavaScript
 // function receives (targetName, peerCertificatePem, peerCertificateChainPem, done) and calls done(null) to accept
-// or done(message) to reject; the answer reaches C-core from the callback thread. If `done` is collected without
+// or done(message) to reject; the result reaches C-core from the callback thread. If `done` is collected without
 // having been called, or the environment closes first, the peer is rejected.
 #pragma once
 

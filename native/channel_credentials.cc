@@ -17,7 +17,7 @@ namespace grpc_native {
 
 namespace {
 
-// The default root certificates that TypeScript supplies. C-core asks for them once per process, the first time a
+// The default root certificates that TypeScript supplies. C-core requests them once per process, the first time a
 // connection needs them, and only when GRPC_DEFAULT_SSL_ROOTS_FILE_PATH names no readable file.
 std::mutex default_roots_mutex;
 std::string default_roots;
@@ -115,7 +115,8 @@ Napi::Value CompositeChannelCredentials(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   grpc_channel_credentials* channel =
       ChannelCredentials::FromValue(env, info[0], "compositeChannelCredentials: channelCredentials");
-  grpc_call_credentials* call = CallCredentials::FromValue(env, info[1], "compositeChannelCredentials: callCredentials");
+  grpc_call_credentials* call =
+      CallCredentials::FromValue(env, info[1], "compositeChannelCredentials: callCredentials");
   // The composite takes its own references to both.
   return ChannelCredentials::Wrap(env, grpc_composite_channel_credentials_create(channel, call, nullptr),
                                   "C-core could not compose the channel credentials with the call credentials");
@@ -137,8 +138,8 @@ Napi::Value ComputeEngineChannelCredentials(const Napi::CallbackInfo& info) {
   grpc_call_credentials* call =
       CallCredentials::FromValue(env, info[0], "computeEngineChannelCredentials: callCredentials");
 
-  // C-core adopts the reference it is given, and the public API has no way to add one to `call`; a composite with
-  // the empty credentials is a new reference to the same behaviour.
+  // C-core adopts the reference it is given, and the public API cannot add a reference to `call`. A composite with
+  // the empty credentials is a new object that behaves the same.
   grpc_call_credentials* empty = NewEmptyCallCredentials();
   grpc_call_credentials* adopted = grpc_composite_call_credentials_create(call, empty, nullptr);
   grpc_call_credentials_release(empty);

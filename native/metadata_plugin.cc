@@ -22,7 +22,7 @@ struct PluginState {
   std::string type;
 };
 
-// Where an answer goes. Valid until C-core receives the answer.
+// Where the result goes: C-core's callback and its argument, valid until the result is delivered.
 struct PendingRequest {
   grpc_credentials_plugin_metadata_cb callback;
   void* user_data;
@@ -30,7 +30,7 @@ struct PendingRequest {
 
 using MetadataEntries = std::vector<std::pair<std::string, std::string>>;
 
-void Answer(PendingRequest pending, MetadataEntries entries, grpc_status_code status, std::string details) {
+void Complete(PendingRequest pending, MetadataEntries entries, grpc_status_code status, std::string details) {
   RunOnCallbackThread([pending, entries = std::move(entries), status, details = std::move(details)] {
     // C-core takes its own references to the slices, so these are released right after the callback.
     std::vector<grpc_metadata> metadata(entries.size());
@@ -49,7 +49,7 @@ void Answer(PendingRequest pending, MetadataEntries entries, grpc_status_code st
 }
 
 void Fail(PendingRequest pending, std::string details) {
-  Answer(pending, {}, GRPC_STATUS_UNAVAILABLE, std::move(details));
+  Complete(pending, {}, GRPC_STATUS_UNAVAILABLE, std::move(details));
 }
 
 // Reads the flat [key, value, ...] array of `done`. Values are strings or Buffers (for `-bin` keys). Returns
@@ -89,7 +89,7 @@ void OnDone(PendingRequest pending, const Napi::CallbackInfo& info) {
     Fail(pending, "the metadata plugin returned malformed metadata");
     throw Napi::TypeError::New(info.Env(), "metadata plugin done: metadata must be a [key, value, ...] array");
   }
-  Answer(pending, std::move(entries), GRPC_STATUS_OK, "");
+  Complete(pending, std::move(entries), GRPC_STATUS_OK, "");
 }
 
 class GetMetadataTask : public Task {

@@ -110,7 +110,8 @@ void InitServerCredentials(Napi::Env env, Napi::Object exports) {
   exports.Set("tlsServerCredentials", Napi::Function::New(env, TlsServerCredentials));
   exports.Set("localServerCredentials", Napi::Function::New(env, LocalServerCredentials));
   exports.Set("xdsServerCredentials", Napi::Function::New(env, XdsServerCredentials));
-  exports.Set("insecureServerCredentialsWithProcessor", Napi::Function::New(env, InsecureServerCredentialsWithProcessor));
+  exports.Set("insecureServerCredentialsWithProcessor",
+              Napi::Function::New(env, InsecureServerCredentialsWithProcessor));
 }
 
 }  // namespace grpc_native

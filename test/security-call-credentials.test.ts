@@ -172,7 +172,7 @@ describe('call credentials', () => {
         expectReport(await callWithOurClient(server.target, tlsCredentials(), { callCredentials: credentials }));
       });
       assert.deepStrictEqual(report!.metadata['x-answer'], ['first']);
-      assert.strictEqual(lines.filter((line) => /answered more than once/.test(line)).length, 1);
+      assert.strictEqual(lines.filter((line) => /called back more than once/.test(line)).length, 1);
     });
 
     it('should end a call whose plugin never calls back at its deadline', async () => {
