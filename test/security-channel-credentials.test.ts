@@ -14,6 +14,7 @@ import * as grpc from '../lib/index';
 import {
   callWithOurClient,
   certs,
+  echoService,
   expectFailure,
   expectReport,
   RunningServer,
@@ -65,6 +66,21 @@ describe('channel credentials', () => {
         grpc.credentials.createSsl(certs.ca.cert, certs.client.key, certs.client.cert)));
       assert.strictEqual(report.transportSecurityType, 'ssl');
       assert.strictEqual(report.peerCommonName, 'client');
+    });
+
+    it('should give the client call the server\'s auth context', async () => {
+      const EchoClient = grpc.makeGenericClientConstructor(echoService as any, 'Echo');
+      const client = new EchoClient(tlsServer.target, grpc.credentials.createSsl(certs.ca.cert)) as any;
+      try {
+        const call = client.report({}, { deadline: Date.now() + 10000 }, () => undefined);
+        await new Promise((resolve) => call.on('status', resolve));
+        const context = call.getAuthContext() as grpc.CallAuthContext;
+        assert.strictEqual(context.transportSecurityType, 'ssl');
+        assert.strictEqual(context.sslPeerCertificate!.subject.CN, 'localhost');
+        assert.strictEqual(context.peerIdentityKey(), 'x509_subject_alternative_name');
+      } finally {
+        client.close();
+      }
     });
 
     it('should fail without a client certificate where one is required', async () => {
