@@ -1,7 +1,7 @@
 /**
- * Call credentials end to end: access tokens, grpcio metadata plugins, grpc-js metadata generators, composites and
- * per-call credentials, against grpc-native and @grpc/grpc-js servers; plugins that misbehave; and what happens
- * on insecure and local channels.
+ * Call credentials end to end against grpc-native and @grpc/grpc-js servers: access tokens, grpcio metadata
+ * plugins, grpc-js metadata generators, composites and per-call credentials. Also plugins that misbehave, and what
+ * happens on insecure and local channels.
  */
 import * as assert from 'assert';
 import { execFile } from 'child_process';
@@ -125,7 +125,7 @@ describe('call credentials', () => {
         grpc.status.UNAVAILABLE, /failed with error: refused first$/);
     });
 
-    it('should run the plugin on a later turn of the event loop, also on a warm channel', async () => {
+    it('should run the plugin on a later tick, also on a warm channel', async () => {
       let callStarted = false;
       const startedWhenPluginRan: boolean[] = [];
       const credentials = grpc.metadataCallCredentials((_context, callback) => {
@@ -160,7 +160,7 @@ describe('call credentials', () => {
         grpc.status.UNAVAILABLE, /Getting metadata from plugin failed with error: plugin crashed/);
     });
 
-    it('should use the first answer of a plugin that calls back twice, and log it once', async () => {
+    it('should use the first of repeated callbacks and log once', async () => {
       const credentials = grpc.metadataCallCredentials((_context, callback) => {
         callback([['x-answer', 'first']], null);
         callback([['x-answer', 'second']], null);
@@ -195,7 +195,7 @@ describe('call credentials', () => {
     });
 
     it('should fail a call whose plugin dropped its callback once it is collected', async () => {
-      // A fresh process with --expose-gc, whose plugin forgets its callback and then collects garbage.
+      // A fresh process with --expose-gc, whose plugin drops its callback and then collects garbage.
       const result = await new Promise<{ code: number; details: string }>((resolve, reject) => {
         execFile(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', 'test/helpers/security-child.ts',
           'dropped-plugin-callback', server.target], {

@@ -34,7 +34,7 @@ function readSnippets(): Snippet[] {
 }
 
 /**
- * The child's script: maps `grpc-native` to lib/index.ts, then runs each example and waits for the promise of its
+ * Returns the child's script, which maps `grpc-native` to lib/index.ts, then runs each example and waits for the promise of its
  * last `main();` line. Prints `PASS name` or `FAIL name: error` for each.
  */
 function runnerScript(names: string[]): string {

@@ -129,7 +129,7 @@ describe('server credentials', () => {
 
   describe('client certificate modes', () => {
     // For each mode, whether a call succeeds without a client certificate, with a trusted one and with one of an
-    // unknown CA, and whether the server sees the certificate when it accepts one.
+    // unknown CA, and whether the server gets the certificate when it accepts one.
     const modes: Array<[string, grpc.ClientCertificateRequest, [boolean, boolean, boolean], boolean]> = [
       ['DONT_REQUEST', grpc.ClientCertificateRequest.DONT_REQUEST, [true, true, true], false],
       ['REQUEST_BUT_DONT_VERIFY', grpc.ClientCertificateRequest.REQUEST_BUT_DONT_VERIFY, [true, true, true], true],

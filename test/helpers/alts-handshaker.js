@@ -2,9 +2,9 @@
 // A test-only ALTS handshaker service (grpc.gcp.HandshakerService) on @grpc/grpc-js, so that ALTS credentials can
 // be tested end to end on one machine.
 //
-// C-core's ALTS credentials leave the whole handshake to a handshaker service: each side opens a DoHandshake
-// stream, forwards the bytes it receives from its peer, sends the bytes the service returns, and finally takes the
-// record protocol key and the peer's identity from the service's result. Real handshaker services run a key
+// C-core's ALTS credentials leave the whole handshake to a handshaker service. Each side opens a DoHandshake
+// stream, forwards the bytes it receives from its peer and sends the bytes the service returns. At the end it takes
+// the record protocol key and the peer's identity from the service's result. Real handshaker services run a key
 // exchange. This one is NOT secure and exists only for tests: the client side draws a random key and sends it to
 // the server side in the clear, inside the handshake frames. What it does exercise is everything on C-core's side:
 // the handshaker streams, the frames between the peers, the result, ALTS record protection, and the peer identity
@@ -14,7 +14,7 @@
 //   client to server: {"type": "client_init", "serviceAccount": ..., "key": <base64 of 44 bytes>}
 //   server to client: {"type": "server_init", "serviceAccount": ...}
 // The client's target service accounts, when it names any, must include the server's account, or the client's
-// handshake fails with PERMISSION_DENIED, the check a real handshaker service makes.
+// handshake fails with PERMISSION_DENIED, as handshaker.proto specifies for target_identities.
 
 const crypto = require('node:crypto');
 const path = require('node:path');
@@ -89,8 +89,8 @@ function result({ key, peerAccount, localAccount, rpcVersions }) {
 }
 
 /**
- * One DoHandshake stream: the state of one side of one connection. `accounts` holds the service accounts that the
- * service gives the client and the server side; `log` records what the service saw, for tests.
+ * One DoHandshake stream: the state of one side of one connection. `accounts` contains the service accounts that
+ * the service gives the client and the server side, and `log` records what the service saw, for tests.
  */
 class HandshakeStream {
   constructor(call, accounts, log) {
@@ -144,7 +144,7 @@ class HandshakeStream {
     return this.next(start.in_bytes);
   }
 
-  /** Takes bytes from the peer; answers once a whole frame is in. */
+  /** Takes bytes from the peer, and returns the result once a whole frame is in. */
   next(inBytes) {
     const buffered = this.received.length;
     this.received = Buffer.concat([this.received, inBytes]);

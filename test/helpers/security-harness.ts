@@ -35,7 +35,7 @@ let sniPair: { cert: Buffer; key: Buffer } | null = null;
 /** Keeps openssl's progress lines out of the test output. */
 const QUIET = { stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
 
-/** A server certificate for {@link SNI_NAME} only, signed by the test CA. */
+/** Returns a server certificate for {@link SNI_NAME} only, signed by the test CA, made on the first call. */
 export function sniCertificate(): { cert: Buffer; key: Buffer } {
   if (sniPair === null) {
     const dir = certs.dir;
