@@ -50,9 +50,20 @@ function run(command, args, options = {}) {
   return result.stdout;
 }
 
+// Temporary folders to delete when the process exits, through one exit listener for all of them.
+const tempDirs = new Set();
+
+/** Creates a temporary folder that is deleted when the process exits. */
 function makeTempDir(prefix) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  if (tempDirs.size === 0) {
+    process.on('exit', () => {
+      for (const tempDir of tempDirs) {
+        fs.rmSync(tempDir, { recursive: true, force: true });
+      }
+    });
+  }
+  tempDirs.add(dir);
   return dir;
 }
 
