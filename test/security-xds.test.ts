@@ -1,7 +1,7 @@
 /**
  * xDS channel credentials on `xds:///` targets, against a control plane that runs on this machine
  * (test/helpers/xds-control-plane.js): fallback credentials where the control plane sends no security
- * configuration, and TLS where its cluster asks for it. C-core reads the xDS bootstrap once per process, so the
+ * configuration, and TLS where its cluster requires it. C-core reads the xDS bootstrap once per process, so the
  * calls run in a child process (test/helpers/xds-child.ts).
  */
 import * as assert from 'assert';

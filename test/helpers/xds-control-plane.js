@@ -4,7 +4,7 @@
 //
 // The protos are gRPC's local copies of Envoy's xDS protos (test/xds/proto, from gRPC 1.51's
 // src/proto/grpc/testing/xds/v3), whose packages and type URLs are Envoy's. The resources are:
-//   Listener <service>, with an HttpConnectionManager that holds the route configuration inline and the router
+//   Listener <service>, with an HttpConnectionManager that contains the route configuration inline and the router
 //   filter; its one route sends every call to cluster `<service>-cluster`;
 //   Cluster <service>-cluster, of type EDS, round robin. Without a transport socket the channel's xDS credentials
 //   use their fallback credentials; with one (see startXdsControlPlane) they use TLS as the cluster says;
@@ -59,7 +59,7 @@ function pack(root, typeUrl, message) {
 }
 
 /**
- * The cluster's transport socket for TLS from the control plane: the client verifies the server against the CA
+ * Returns the cluster's transport socket for TLS from the control plane: the client verifies the server against the CA
  * of the bootstrap's certificate provider `instanceName`. Without SAN matchers, gRPC checks the chain only.
  */
 function upstreamTlsSocket(root, instanceName) {
