@@ -38,10 +38,13 @@ let loaded = null;
 function load() {
   if (loaded === null) {
     const root = new protobuf.Root();
-    root.resolvePath = (origin, target) => (target.startsWith('google/protobuf/') ? target : path.join(PROTO_ROOT, target));
+    // protobufjs has the google/protobuf types built in; every other import is under PROTO_ROOT.
+    root.resolvePath = (origin, target) =>
+      (target.startsWith('google/protobuf/') ? target : path.join(PROTO_ROOT, target));
     root.loadSync(FILES, { keepCase: true });
     const definition = protoLoader.loadSync(`${PROTO_DIR}/ads.proto`, { includeDirs: [PROTO_ROOT], keepCase: true });
-    const service = grpc.loadPackageDefinition(definition).envoy.service.discovery.v3.AggregatedDiscoveryService.service;
+    const discovery = grpc.loadPackageDefinition(definition).envoy.service.discovery.v3;
+    const service = discovery.AggregatedDiscoveryService.service;
     loaded = { root, service };
   }
   return loaded;
@@ -121,7 +124,10 @@ function startXdsControlPlane({ services }) {
     let provider = null;
     if (entry.caCertificateFile !== undefined) {
       provider = `certificates-${i}`;
-      certificateProviders[provider] = { plugin_name: 'file_watcher', config: { ca_certificate_file: entry.caCertificateFile } };
+      certificateProviders[provider] = {
+        plugin_name: 'file_watcher',
+        config: { ca_certificate_file: entry.caCertificateFile },
+      };
     }
     addService(root, resources, entry, provider);
   });
