@@ -1,5 +1,6 @@
 #include "call.h"
 
+#include <grpc/slice.h>
 #include <grpc/support/alloc.h>
 
 #include <string>
@@ -8,6 +9,31 @@
 #include "batch.h"
 
 namespace grpc_native {
+
+namespace {
+
+// True when a batch sends grpc-timeout in initial or trailing metadata. C-core's HTTP/2 transport aborts the
+// process when a server does that.
+bool SendsTimeout(const Batch& batch) {
+  for (size_t i = 0; i < batch.size(); i++) {
+    const grpc_op& op = batch.ops()[i];
+    const grpc_metadata* entries = nullptr;
+    size_t count = 0;
+    if (op.op == GRPC_OP_SEND_INITIAL_METADATA) {
+      entries = op.data.send_initial_metadata.metadata;
+      count = op.data.send_initial_metadata.count;
+    } else if (op.op == GRPC_OP_SEND_STATUS_FROM_SERVER) {
+      entries = op.data.send_status_from_server.trailing_metadata;
+      count = op.data.send_status_from_server.trailing_metadata_count;
+    }
+    for (size_t j = 0; j < count; j++) {
+      if (grpc_slice_str_cmp(entries[j].key, "grpc-timeout") == 0) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 const char* CallErrorName(grpc_call_error error) {
   switch (error) {
@@ -87,6 +113,10 @@ Napi::Value Call::StartBatch(const Napi::CallbackInfo& info) {
   grpc_call* call = Get(env);
 
   auto* batch = new Batch(env, Value(), info[0].As<Napi::Object>(), info[1].As<Napi::Function>());
+  if (server_side_ && SendsTimeout(*batch)) {
+    delete batch;
+    throw Napi::TypeError::New(env, "startBatch: a server cannot send grpc-timeout metadata");
+  }
   void* tag = pump_->Start(batch, true);
   grpc_call_error error = grpc_call_start_batch(call, batch->ops(), batch->size(), tag, nullptr);
   if (error != GRPC_CALL_OK) {

@@ -107,4 +107,34 @@ describe('robustness regressions', () => {
       await new Promise<void>((resolve) => server.shutdown(resolve));
     }
   });
+
+  it('rejects grpc-timeout in server metadata', async () => {
+    // C-core's HTTP/2 transport aborted the process when a server sent grpc-timeout in initial or trailing
+    // metadata.
+    const server = new binding.Server({}) as any;
+    const port = server.addPort('127.0.0.1:0', binding.insecureServerCredentials());
+    server.start();
+    const incoming = new Promise<any>((resolve) => server.requestCall(resolve));
+    const channel = new binding.Channel(`127.0.0.1:${port}`, binding.insecureChannelCredentials(), {});
+    const clientCall = channel.createCall('/robustness.Echo/Echo', Date.now() + 5000, null, null, 0);
+    const clientStatus = new Promise<any>((resolve) => clientCall.startBatch(
+      { sendInitialMetadata: [], sendCloseFromClient: true, recvInitialMetadata: true, recvStatusOnClient: true },
+      (_error, result) => resolve(result.status)));
+    try {
+      const { call } = await incoming;
+      const status = { code: Status.OK, details: '', metadata: [] as string[] };
+      assert.throws(() => call.startBatch({ sendInitialMetadata: ['grpc-timeout', '1S'] }, () => {}),
+        { name: 'TypeError', message: /a server cannot send grpc-timeout/ });
+      assert.throws(() => call.startBatch({ sendStatusFromServer: { ...status, metadata: ['grpc-timeout', '1S'] } }, () => {}),
+        { name: 'TypeError', message: /a server cannot send grpc-timeout/ });
+
+      // The call still works after the rejected batches.
+      await new Promise((resolve) => call.startBatch(
+        { sendInitialMetadata: ['x-ok', 'yes'], sendStatusFromServer: status, recvCloseOnServer: true }, resolve));
+      assert.strictEqual((await clientStatus).code, Status.OK);
+    } finally {
+      channel.close();
+      await new Promise<void>((resolve) => server.shutdown(resolve));
+    }
+  });
 });
