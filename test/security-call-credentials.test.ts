@@ -6,6 +6,7 @@
 import * as assert from 'assert';
 import { execFile } from 'child_process';
 import * as path from 'path';
+import { Worker } from 'worker_threads';
 import * as grpcJs from '@grpc/grpc-js';
 import * as grpc from '../lib/index';
 import {
@@ -399,6 +400,22 @@ describe('call credentials', () => {
         grpc.localChannelCredentials(grpc.LocalConnectionType.LOCAL_TCP),
         { callCredentials: grpc.accessTokenCallCredentials('local-token') }));
       assert.deepStrictEqual(report.metadata.authorization, ['Bearer local-token']);
+    });
+  });
+
+  describe('worker threads', () => {
+    it('should run plugins and server checks in a worker', async () => {
+      const worker = new Worker(path.join(__dirname, 'helpers', 'security-worker.ts'), {
+        workerData: { target: server.target, caPem: certs.ca.cert.toString() },
+        execArgv: ['-r', 'ts-node/register/transpile-only'],
+      });
+      const result = await new Promise<{ code: number; details: string; report: Report | null }>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      await new Promise((resolve) => worker.once('exit', resolve));
+      assert.strictEqual(result.code, 0, result.details);
+      assert.deepStrictEqual(result.report!.metadata['x-from-worker'], ['Report']);
     });
   });
 
