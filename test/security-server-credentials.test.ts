@@ -214,11 +214,16 @@ describe('server credentials', () => {
     });
 
     it('should report an insecure call', async () => {
-      const server = await startOurServer(grpc.insecureServerCredentials());
-      const report = expectReport(await callWithOurClient(server.target, grpc.credentials.createInsecure()));
-      assert.strictEqual(report.transportSecurityType, 'insecure');
-      assert.strictEqual(report.peerIdentities, null);
-      assert.strictEqual(report.peerIdentityKey, null);
+      for (const [serverCredentials, channelCredentials] of [
+        [grpc.insecureServerCredentials(), grpc.insecureChannelCredentials()],
+        [grpc.ServerCredentials.createInsecure(), grpc.credentials.createInsecure()],
+      ] as const) {
+        const server = await startOurServer(serverCredentials);
+        const report = expectReport(await callWithOurClient(server.target, channelCredentials));
+        assert.strictEqual(report.transportSecurityType, 'insecure');
+        assert.strictEqual(report.peerIdentities, null);
+        assert.strictEqual(report.peerIdentityKey, null);
+      }
     });
   });
 
