@@ -230,12 +230,13 @@ class ComputeEngineCallCredentials extends CallCredentials {
 /** Credentials whose metadata a JavaScript function produces. */
 class PluginCallCredentials extends CallCredentials {
   private readonly native: NativeCallCredentials;
-  private warnedAboutRepeatedCallback = false;
+  private readonly runner: PluginRunner;
 
   /** `identity` is what `_equals` compares: the user's function. */
-  constructor(name: string, private readonly identity: unknown, private readonly produce: MetadataProducer) {
+  constructor(name: string, private readonly identity: unknown, produce: MetadataProducer) {
     super();
-    this.native = securityBinding.metadataCallCredentials(this.nativePlugin(name), name,
+    this.runner = new PluginRunner(produce);
+    this.native = securityBinding.metadataCallCredentials(this.runner.nativePlugin(name), name,
       NativeSecurityLevel.PRIVACY_AND_INTEGRITY);
   }
 
@@ -245,7 +246,7 @@ class PluginCallCredentials extends CallCredentials {
 
   generateMetadata(options: CallMetadataOptions): Promise<Metadata> {
     return new Promise((resolve, reject) => {
-      this.runPlugin(contextFromGrpcJsOptions(options), (error, metadata) => {
+      this.runner.run(contextFromGrpcJsOptions(options), (error, metadata) => {
         if (error !== null) {
           reject(error);
         } else {
@@ -258,9 +259,21 @@ class PluginCallCredentials extends CallCredentials {
   override _equals(other: CallCredentials): boolean {
     return other === this || (other instanceof PluginCallCredentials && other.identity === this.identity);
   }
+}
+
+/**
+ * Runs a plugin, for C-core and for `generateMetadata`. The native credentials keep the function that
+ * `nativePlugin` returns alive until C-core frees them, and C-core frees them only after their wrapper is
+ * collected. So this object must not reference the credentials object or its wrapper: that cycle passes through
+ * native code, the garbage collector cannot see it, and every plugin credentials object would leak.
+ */
+class PluginRunner {
+  private warnedAboutRepeatedCallback = false;
+
+  constructor(private readonly produce: MetadataProducer) {}
 
   /** Runs the plugin, guarding against throws and repeated callbacks. Calls `settle` exactly once. */
-  private runPlugin(context: AuthMetadataContext, settle: (error: Error | null, metadata?: Metadata) => void): void {
+  run(context: AuthMetadataContext, settle: (error: Error | null, metadata?: Metadata) => void): void {
     let settled = false;
     const deliver = (error: unknown, metadata?: Metadata) => {
       if (settled) {
@@ -281,9 +294,9 @@ class PluginCallCredentials extends CallCredentials {
     }
   }
 
-  private nativePlugin(name: string): NativeMetadataPlugin {
+  nativePlugin(name: string): NativeMetadataPlugin {
     return (serviceUrl, methodName, done) => {
-      this.runPlugin({ serviceUrl, methodName }, (error, metadata) => {
+      this.run({ serviceUrl, methodName }, (error, metadata) => {
         if (error !== null) {
           done(error.message || String(error));
           return;
