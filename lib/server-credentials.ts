@@ -375,7 +375,12 @@ export class DynamicSslServerCredentials extends ServerCredentials {
     this.current = initial;
     this.request = requireClientAuthentication ? ClientCertificateRequest.REQUIRE_AND_VERIFY
       : ClientCertificateRequest.DONT_REQUEST;
-    this.fetcher = new securityBinding.CertificateConfigFetcher(initial._native, () => this.runFetcher());
+    // The native fetcher keeps its callback alive for as long as the fetcher lives, and this object keeps the
+    // fetcher: a callback that referenced this object strongly would form a cycle through native code that the
+    // garbage collector cannot free. Servers keep the credentials of their ports, so the weak reference is set
+    // whenever C-core can request a configuration.
+    const self = new WeakRef(this);
+    this.fetcher = new securityBinding.CertificateConfigFetcher(initial._native, () => self.deref()?.runFetcher());
   }
 
   /**
