@@ -10,8 +10,10 @@
 const readline = require('node:readline');
 
 let stdinLines = null;
+let unclaimedLines = 0;
 const waitingForLine = [];
 
+// Resolves on the next line of stdin. A line that arrives before anyone waits is kept for the next waiter.
 function readStdinLine() {
   if (stdinLines === null) {
     stdinLines = readline.createInterface({ input: process.stdin });
@@ -19,8 +21,14 @@ function readStdinLine() {
       const resolve = waitingForLine.shift();
       if (resolve) {
         resolve();
+      } else {
+        unclaimedLines++;
       }
     });
+  }
+  if (unclaimedLines > 0) {
+    unclaimedLines--;
+    return Promise.resolve();
   }
   return new Promise((resolve) => waitingForLine.push(resolve));
 }
