@@ -5,11 +5,12 @@
 set -eu
 
 # C-core and its dependencies (static archives included), the build tools, the Python and Go peers used by the
-# interoperability tests, unicode-data for regenerating re2's Unicode tables, dpkg-dev for `apt-get source`, and
-# debootstrap and iproute2 for the minimal root in which the package tests run the prebuilt binary.
+# interoperability tests, unicode-data for regenerating re2's Unicode tables, dpkg-dev for `apt-get source`,
+# debootstrap and iproute2 for the minimal root in which the package tests run the prebuilt binary, and
+# nghttp2-client for the h2load flood of the hostile-peer tests.
 PACKAGES="libgrpc-dev libssl-dev libc-ares-dev zlib1g-dev libabsl-dev libre2-dev pkg-config cmake g++ make \
 protobuf-compiler python3-grpcio unicode-data dpkg-dev \
-golang-go golang-google-grpc-dev golang-goprotobuf-dev debootstrap iproute2"
+golang-go golang-google-grpc-dev golang-goprotobuf-dev debootstrap iproute2 nghttp2-client"
 
 SOURCES_FILE=/etc/apt/sources.list.d/grpc-native-deb-src.sources
 
