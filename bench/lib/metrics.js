@@ -18,6 +18,10 @@ function throughputMetrics(scenario, { result, samples }) {
     [RATE_METRIC[scenario.workload]]: result.count / result.elapsedSeconds,
     clientCpuUsPerOp: (end.clientCpuUs - start.clientCpuUs) / result.count,
     serverCpuUsPerOp: (end.serverCpuUs - start.serverCpuUs) / result.count,
+    clientSwitchesPerOp: (end.clientSwitches - start.clientSwitches) / result.count,
+    serverSwitchesPerOp: (end.serverSwitches - start.serverSwitches) / result.count,
+    clientSyscallsPerOp: (end.clientSyscalls - start.clientSyscalls) / result.count,
+    serverSyscallsPerOp: (end.serverSyscalls - start.serverSyscalls) / result.count,
   };
   if (scenario.workload === 'server-stream') {
     metrics.megabytesPerSecond = result.bytes / result.elapsedSeconds / 1e6;

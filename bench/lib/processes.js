@@ -1,6 +1,6 @@
 'use strict';
-// Starts benchmark servers and clients as child processes and samples their CPU time and resident size from
-// /proc (Linux only) at the moments the clients sync on.
+// Starts benchmark servers and clients as child processes and samples their CPU time, resident size, context
+// switches and read/write system calls from /proc (Linux only) at the moments the clients sync on.
 
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -40,6 +40,34 @@ function readResidentBytes(pid) {
     throw new Error(`no VmRSS line in /proc/${pid}/status`);
   }
   return Number(match[1]) * 1024;
+}
+
+/** Returns the voluntary plus involuntary context switches of all threads of process `pid`. */
+function readContextSwitches(pid) {
+  let total = 0;
+  for (const thread of fs.readdirSync(`/proc/${pid}/task`)) {
+    let status;
+    try {
+      status = fs.readFileSync(`/proc/${pid}/task/${thread}/status`, 'utf8');
+    } catch {
+      continue; // The thread ended between the listing and the read.
+    }
+    for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) {
+      total += Number(match[1]);
+    }
+  }
+  return total;
+}
+
+/** Returns the number of read- and write-family system calls that process `pid` has made (`syscr` + `syscw`). */
+function readReadWriteSyscalls(pid) {
+  const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+  const reads = /^syscr: (\d+)$/m.exec(io);
+  const writes = /^syscw: (\d+)$/m.exec(io);
+  if (!reads || !writes) {
+    throw new Error(`no syscr or syscw line in /proc/${pid}/io`);
+  }
+  return Number(reads[1]) + Number(writes[1]);
 }
 
 function spawnChild(impl, role, config) {
@@ -124,13 +152,17 @@ function takeSample(clientPid, serverPid) {
     serverCpuUs: readCpuMicroseconds(serverPid),
     clientRssBytes: readResidentBytes(clientPid),
     serverRssBytes: readResidentBytes(serverPid),
+    clientSwitches: readContextSwitches(clientPid),
+    serverSwitches: readContextSwitches(serverPid),
+    clientSyscalls: readReadWriteSyscalls(clientPid),
+    serverSyscalls: readReadWriteSyscalls(serverPid),
   };
 }
 
 /**
  * Runs one benchmark client of `impl` against the server with process id `serverPid`. Resolves to
- * `{ result, samples }`: the client's result line and, for each sync name, the CPU times and resident sizes of
- * both processes at that moment. Rejects if the client fails or runs longer than `timeoutMs`.
+ * `{ result, samples }`: the client's result line and, for each sync name, the CPU times, resident sizes, context
+ * switches and read/write system calls of both processes at that moment. Rejects if the client fails or runs longer than `timeoutMs`.
  */
 function runClient(impl, config, serverPid, timeoutMs) {
   const { child, lines, exited, stderr } = spawnChild(impl, 'client', config);
