@@ -228,10 +228,10 @@ async def main(config):
     else:
         result = await run_throughput(config)
     emit('result', **result)
+    # The measurement is over. Closing the event loop can take minutes after thousands of cancelled grpcio calls,
+    # so the process ends here without that.
+    os._exit(0)
 
 
 if __name__ == '__main__':
     asyncio.run(main(read_config(['workload', 'target', 'security', 'messageSize'])))
-    # The measurement is over. grpcio can take minutes to tear down thousands of cancelled calls at interpreter
-    # exit, so the process ends here without that.
-    os._exit(0)
