@@ -121,12 +121,17 @@ export interface Handler<RequestType, ResponseType> {
 /**
  * Builds the status for an error a handler passed or emitted. The code is the error's `code` when it is an
  * integer, else UNKNOWN. The details are the error's `details` when it has such a code and a string `details`,
- * else its `message`. `overrideTrailers`, when given, replaces the error's `metadata`.
+ * else its `message`. An error that is not an object (`callback('failed')`, `emit('error', 42)`) gives UNKNOWN
+ * with the value as a string. `overrideTrailers`, when given, replaces the error's `metadata`.
  */
 export function serverErrorToStatus(
   error: ServerErrorResponse | ServerStatusResponse,
   overrideTrailers?: Metadata,
 ): PartialStatusObject {
+  const value: unknown = error;
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+    return { code: Status.UNKNOWN, details: String(value), metadata: overrideTrailers ?? null };
+  }
   const source = error as Partial<StatusObject> & { message?: unknown };
   const status: PartialStatusObject = {
     code: Status.UNKNOWN,

@@ -549,6 +549,30 @@ describe('Server', () => {
       assert.strictEqual(outcome.error!.details, 'Unknown error');
     });
 
+    it('answers UNKNOWN for an error that is not an object', async () => {
+      for (const value of ['quota used up', 42, true]) {
+        const { client } = await start({
+          unary: (call: any, callback: any) => callback(value),
+          clientStream(call: any, callback: any) {
+            call.on('data', () => {});
+            call.on('end', () => callback(value));
+          },
+          serverStream: (call: any) => call.emit('error', value),
+          bidi: (call: any) => call.emit('error', value),
+        });
+        const outcomes = [
+          (await unary(client, {})).status,
+          (await clientStream(client, [{}])).status,
+          (await collect(client.serverStream({}))).status,
+          (await bidi(client, [])).status,
+        ];
+        for (const status of outcomes) {
+          assert.strictEqual(status.code, Status.UNKNOWN, `${JSON.stringify(value)}: ${status.details}`);
+          assert.strictEqual(status.details, String(value));
+        }
+      }
+    });
+
     it('answers INTERNAL when a request cannot be deserialized', async () => {
       let called = false;
       const { target } = await start({
