@@ -20,6 +20,20 @@ Batch::Batch(Napi::Env env, Napi::Object call_object, Napi::Object description, 
   grpc_metadata_array_init(&recv_trailing_metadata_);
   ops_.reserve(8);
 
+  // A constructor that throws runs no destructor, so a malformed description must free what was read before it.
+  try {
+    ReadDescription(env, description);
+  } catch (...) {
+    Release();
+    throw;
+  }
+
+  // Only now that the description is valid do the references get taken.
+  call_object_ = Napi::Persistent(call_object);
+  callback_ = Napi::Persistent(callback);
+}
+
+void Batch::ReadDescription(Napi::Env env, Napi::Object description) {
   if (Has(description, "sendInitialMetadata")) {
     send_metadata_.Assign(env, description.Get("sendInitialMetadata"), "sendInitialMetadata");
     grpc_op& op = AddOp(GRPC_OP_SEND_INITIAL_METADATA);
@@ -80,13 +94,13 @@ Batch::Batch(Napi::Env env, Napi::Object call_object, Napi::Object description, 
   }
 
   if (ops_.empty()) throw Napi::TypeError::New(env, "a batch must contain at least one operation");
-
-  // Only now that the description is valid do the references get taken.
-  call_object_ = Napi::Persistent(call_object);
-  callback_ = Napi::Persistent(callback);
 }
 
 Batch::~Batch() {
+  Release();
+}
+
+void Batch::Release() {
   if (send_message_ != nullptr) grpc_byte_buffer_destroy(send_message_);
   grpc_slice_unref(send_status_details_);
   grpc_metadata_array_destroy(&recv_metadata_);

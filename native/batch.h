@@ -26,6 +26,9 @@ class Batch : public Operation {
 
  private:
   grpc_op& AddOp(grpc_op_type type);
+  void ReadDescription(Napi::Env env, Napi::Object description);
+  // Frees the buffers, slices and arrays; runs once, from the destructor or from a constructor that throws.
+  void Release();
 
   // Keeps the call wrapper alive while C-core may still write into this batch.
   Napi::ObjectReference call_object_;
