@@ -7,12 +7,20 @@ import type { DetailedPeerCertificate, PeerCertificate } from 'tls';
 import { callAuthContext, NativeAuthContext } from './native-security';
 import type { NativeCall } from './native';
 
-/** grpc-js's auth context of a server call. */
+/** The auth context of a call: grpc-js's two fields, and grpcio's methods over C-core's properties. */
 export interface AuthContext {
   /** `ssl`, `local`, `alts`, `insecure`, ... as C-core names the transport security type. */
   transportSecurityType?: string;
   /** The peer's certificate in Node's `tls` shape, when the peer presented one over TLS. */
   sslPeerCertificate?: PeerCertificate;
+  /** grpcio's `auth_context()`: every property by name, each with its values in C-core's order. */
+  authContext(): Record<string, Buffer[]>;
+  /** grpcio's `peer_identities()`: the values of the peer identity property, or null when unauthenticated. */
+  peerIdentities(): Buffer[] | null;
+  /** grpcio's `peer_identity_key()`: the name of the peer identity property, or null without one. */
+  peerIdentityKey(): string | null;
+  /** True when C-core authenticated the peer. */
+  isPeerAuthenticated(): boolean;
 }
 
 /** Name of C-core's property with the transport security type. */

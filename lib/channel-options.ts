@@ -45,6 +45,20 @@ export interface ChannelOptions {
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const USER_AGENT = `grpc-node-native/${require('../package.json').version}`;
 
+// Options that C-core reads as integers. C-core ignores a string given for one of them, after logging an error
+// that a grpc-js user would not look for, so they are checked here.
+const INTEGER_OPTIONS = new Set([
+  'grpc.keepalive_time_ms', 'grpc.keepalive_timeout_ms', 'grpc.keepalive_permit_without_calls',
+  'grpc.service_config_disable_resolution', 'grpc.max_concurrent_streams', 'grpc.initial_reconnect_backoff_ms',
+  'grpc.max_reconnect_backoff_ms', 'grpc.min_reconnect_backoff_ms', 'grpc.use_local_subchannel_pool',
+  'grpc.max_send_message_length', 'grpc.max_receive_message_length', 'grpc.enable_retries',
+  'grpc.per_rpc_retry_buffer_size', 'grpc.retry_buffer_size', 'grpc.max_connection_age_ms',
+  'grpc.max_connection_age_grace_ms', 'grpc.max_connection_idle_ms', 'grpc.client_idle_timeout_ms',
+  'grpc.default_compression_algorithm', 'grpc.default_compression_level', 'grpc.enable_channelz',
+  'grpc.enable_http_proxy', 'grpc.dns_min_time_between_resolutions_ms', 'grpc.http2.min_time_between_pings_ms',
+  'grpc.http2.max_pings_without_data', 'grpc.http2.min_ping_interval_without_data_ms', 'grpc.so_reuseport',
+]);
+
 /**
  * Translates options to C-core channel arguments. Booleans become 0 or 1; `undefined` values are skipped.
  * Throws a TypeError naming the option whose value C-core cannot take (objects, functions, fractions).
@@ -65,6 +79,9 @@ export function channelOptionsToNative(options: ChannelOptions | undefined): Rec
     if (typeof value === 'boolean') {
       args[key] = value ? 1 : 0;
     } else if (typeof value === 'string') {
+      if (INTEGER_OPTIONS.has(key)) {
+        throw new TypeError(`Channel option ${key} must be an integer, got the string "${value}"`);
+      }
       args[key] = value;
     } else if (typeof value === 'number' && Number.isInteger(value)) {
       // C-core's integer arguments are 32-bit; grpc-js accepts larger numbers for "no limit" and so do we.

@@ -35,6 +35,9 @@ export class Channel {
     if (typeof target !== 'string') {
       throw new TypeError('Channel target must be a string');
     }
+    if (target.trim() === '') {
+      throw new Error(`Could not parse target name "${target}": a channel needs a host:port or a URI`);
+    }
     if (!(credentials instanceof ChannelCredentials)) {
       throw new TypeError('Channel credentials must be a ChannelCredentials object');
     }

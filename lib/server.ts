@@ -137,7 +137,9 @@ export class Server {
       throw new TypeError('Server: options.interceptors must be an array of functions');
     }
     this.interceptors = interceptors ?? [];
-    this.nativeArgs = channelOptionsToNative(channelOptions);
+    // C-core turns SO_REUSEPORT on by default, which lets a second server bind a port in use and take half of its
+    // calls. grpc-js (Node's net) reports EADDRINUSE instead, so it is off unless the options ask for it.
+    this.nativeArgs = channelOptionsToNative({ 'grpc.so_reuseport': 0, ...channelOptions });
     // A handler's thrown message reaches the client unless GRPC_NODE_DEBUG_SEND_ERROR_DETAILS is `false`. grpc-js
     // 1.14 hides it by default; this package shows it, so that a failing handler says why.
     const sendErrorDetails = process.env.GRPC_NODE_DEBUG_SEND_ERROR_DETAILS !== 'false';

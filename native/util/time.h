@@ -26,7 +26,8 @@ inline gpr_timespec DeadlineFromMillis(double millis) {
 inline double MillisFromDeadline(gpr_timespec deadline) {
   gpr_timespec realtime = gpr_convert_clock_type(deadline, GPR_CLOCK_REALTIME);
   if (gpr_time_cmp(realtime, gpr_inf_future(GPR_CLOCK_REALTIME)) >= 0) return INFINITY;
-  return static_cast<double>(realtime.tv_sec) * 1000 + realtime.tv_nsec / 1e6;
+  // Whole milliseconds, as grpc-js's deadlines are.
+  return static_cast<double>(realtime.tv_sec) * 1000 + realtime.tv_nsec / 1000000;
 }
 
 }  // namespace grpc_native
