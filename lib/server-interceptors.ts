@@ -18,6 +18,7 @@ import type { ServerMethodDefinition } from './make-client';
 import type { NativeBatch, NativeBatchResult, NativeCall, NativeMetadata } from './native';
 import type { StatusObject } from './call-interface';
 import { GRPC_METRICS_HEADER, PerRequestMetricRecorder } from './server-metrics';
+import { describe } from './pem';
 
 /** A status as handlers and interceptors send it: trailers are optional. */
 export type PartialStatusObject = Pick<StatusObject, 'code' | 'details'> & { metadata?: Metadata | null };
@@ -292,6 +293,20 @@ class InterceptedServerListener implements InterceptingServerListener {
   }
 }
 
+/**
+ * Checks the argument of a server call's `sendMetadata`. Null and undefined mean empty response headers, as in
+ * grpc-js 1.14; any other value that is not a Metadata object throws a TypeError before the call changes state.
+ */
+export function checkResponseMetadata(metadata: unknown): Metadata {
+  if (metadata === null || metadata === undefined) {
+    return new Metadata();
+  }
+  if (!(metadata instanceof Metadata)) {
+    throw new TypeError(`sendMetadata: responseMetadata must be a Metadata object, got ${describe(metadata)}`);
+  }
+  return metadata;
+}
+
 const passThroughResponder: FullResponder = {
   start: next => next(),
   sendMetadata: (metadata, next) => next(metadata),
@@ -334,9 +349,10 @@ export class ServerInterceptingCall implements ServerInterceptingCallInterface {
   }
 
   sendMetadata(metadata: Metadata): void {
+    const checked = checkResponseMetadata(metadata);
     this.metadataStarted = true;
     const fill = this.order.reserve();
-    this.responder.sendMetadata(metadata, changed => fill(() => this.nextCall.sendMetadata(changed)));
+    this.responder.sendMetadata(checked, changed => fill(() => this.nextCall.sendMetadata(changed)));
   }
 
   sendMessage(message: any, callback: () => void): void {
@@ -528,11 +544,13 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
   }
 
   sendMetadata(metadata: Metadata): void {
+    const checked = checkResponseMetadata(metadata);
     if (this.ended || this.metadataSent) {
       return;
     }
+    const headers = responseMetadataToNative(checked, this.handler.path);
     this.metadataSent = true;
-    this.startBatch({ sendInitialMetadata: responseMetadataToNative(metadata, this.handler.path) }, () => {});
+    this.startBatch({ sendInitialMetadata: headers }, () => {});
   }
 
   sendMessage(message: any, callback: () => void): void {

@@ -628,6 +628,54 @@ describe('Server', () => {
     });
   });
 
+  describe('sendMetadata', () => {
+    const passThrough: ServerInterceptor = (methodDescriptor, call) => new ServerInterceptingCall(call);
+
+    for (const [stack, options] of [['without', {}], ['with', { interceptors: [passThrough] }]] as const) {
+      it(`rejects a non-Metadata argument ${stack} an interceptor`, async () => {
+        const errors: unknown[] = [];
+        const { client } = await start({
+          unary(call: any, callback: any) {
+            for (const value of ['x-id', 42, { 'x-id': '1' }]) {
+              try {
+                call.sendMetadata(value);
+              } catch (error) {
+                errors.push(error);
+              }
+            }
+            const headers = new Metadata();
+            headers.set('x-id', 'valid');
+            call.sendMetadata(headers);
+            callback(null, { answered: true });
+          },
+        }, options);
+        const outcome = await unary(client, {});
+        assert.strictEqual(outcome.error, null);
+        assert.deepStrictEqual(outcome.response, { answered: true });
+        assert.deepStrictEqual(outcome.metadata!.get('x-id'), ['valid']);
+        assert.strictEqual(errors.length, 3);
+        for (const error of errors) {
+          assert.ok(error instanceof TypeError, String(error));
+          assert.match(error.message, /^sendMetadata: responseMetadata must be a Metadata object, got /);
+        }
+      });
+
+      it(`accepts null and undefined ${stack} an interceptor`, async () => {
+        for (const value of [null, undefined]) {
+          const { client } = await start({
+            unary(call: any, callback: any) {
+              call.sendMetadata(value);
+              callback(null, { answered: true });
+            },
+          }, options);
+          const outcome = await unary(client, {});
+          assert.strictEqual(outcome.error, null);
+          assert.deepStrictEqual(outcome.response, { answered: true });
+        }
+      });
+    }
+  });
+
   describe('cancellation and deadlines', () => {
     it('tells a handler that the client cancelled', async () => {
       let resolveCancelled: (value: boolean) => void;
