@@ -12,6 +12,7 @@ import type { AuthContext } from './auth-context';
 import type { Channel, ParentCall as ChannelParentCall } from './channel';
 import type { CallOptions } from './client';
 import type { ClientMethodDefinition } from './make-client';
+import { describe } from './pem';
 
 export type { InterceptingListener, MessageContext, StatusObject };
 
@@ -395,6 +396,13 @@ class SerializingCall implements InterceptingCallInterface {
       serialized = this.methodDefinition.requestSerialize(message);
     } catch (error) {
       this.call.cancelWithStatus(Status.INTERNAL, `Request message serialization failure: ${errorMessage(error)}`);
+      return;
+    }
+    // Only a Buffer can go on the wire. grpc-js 1.14 also ends the call with INTERNAL for any other value,
+    // a plain Uint8Array included.
+    if (!Buffer.isBuffer(serialized)) {
+      this.call.cancelWithStatus(Status.INTERNAL,
+        `Request message serialization failure: requestSerialize must return a Buffer, got ${describe(serialized)}`);
       return;
     }
     this.call.sendMessageWithContext(context, serialized);

@@ -560,6 +560,10 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
     let bytes: Buffer;
     try {
       bytes = this.handler.serialize(message);
+      if (!Buffer.isBuffer(bytes)) {
+        // grpc-js 1.14 also answers INTERNAL for any other value, a plain Uint8Array included.
+        throw new TypeError(`responseSerialize must return a Buffer, got ${describe(bytes)}`);
+      }
     } catch (error) {
       this.sendStatus({
         code: Status.INTERNAL,

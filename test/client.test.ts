@@ -339,6 +339,22 @@ describe('Client against a grpc-js server', () => {
       assert.strictEqual(error?.details, 'Request message serialization failure: cannot encode');
     });
 
+    it('fails with INTERNAL when the serializer returns no Buffer', async () => {
+      const results: Array<[string, unknown]> = [
+        ['string', 'text'], ['number', 42], ['undefined', undefined], ['an object (Object)', {}],
+        ['an object (Uint8Array)', new Uint8Array([123, 125])],
+      ];
+      for (const [described, result] of results) {
+        const error = await new Promise<ServiceError | null>((resolve) => {
+          client.makeUnaryRequest('/test.Test/Echo', () => result as Buffer, deserialize, {}, new grpc.Metadata(),
+            { deadline: Date.now() + 10000 }, (callError) => resolve(callError));
+        });
+        assert.strictEqual(error?.code, grpc.status.INTERNAL, `${described}: ${error?.details}`);
+        assert.strictEqual(error?.details,
+          `Request message serialization failure: requestSerialize must return a Buffer, got ${described}`);
+      }
+    });
+
     it('fails with INTERNAL when the response cannot be parsed', async () => {
       const failing = () => {
         throw new Error('cannot decode');
@@ -362,6 +378,19 @@ describe('Client against a grpc-js server', () => {
         call.end();
       });
       assert.deepStrictEqual(result, { total: 55, count: 10 });
+    });
+
+    it('fails with INTERNAL when the serializer returns no Buffer', async () => {
+      const toText = (value: Json) => JSON.stringify(value) as unknown as Buffer;
+      const error = await new Promise<ServiceError | null>((resolve) => {
+        const call = client.makeClientStreamRequest('/test.Test/Sum', toText, deserialize, new grpc.Metadata(),
+          { deadline: Date.now() + 10000 }, (callError: ServiceError | null) => resolve(callError));
+        call.on('error', () => {});
+        call.write({ n: 1 });
+        call.end();
+      });
+      assert.strictEqual(error?.code, grpc.status.INTERNAL, error?.details);
+      assert.match(error!.details, /requestSerialize must return a Buffer, got string$/);
     });
 
     it('sends nothing when ended at once', async () => {

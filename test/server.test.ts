@@ -605,6 +605,27 @@ describe('Server', () => {
       assert.match(outcome.error!.details, /^Error serializing response/);
     });
 
+    it('answers INTERNAL when a response serializer returns no Buffer', async () => {
+      const results: Array<[string, unknown]> = [
+        ['string', 'text'], ['number', 42], ['undefined', undefined], ['an object (Object)', {}],
+        ['an object (Uint8Array)', new Uint8Array([123, 125])],
+      ];
+      for (const [described, result] of results) {
+        const badService = { unary: { ...service.unary, responseSerialize: () => result } };
+        const server = new Server();
+        server.addService(badService as any, {
+          unary: (call: any, callback: any) => callback(null, {}),
+        });
+        const port = await bind(server, '127.0.0.1:0');
+        const client = new ClientClass(`127.0.0.1:${port}`, grpcJs.credentials.createInsecure()) as TestClient;
+        running.push({ server, client, port, target: '' });
+        const outcome = await unary(client, {});
+        assert.strictEqual(outcome.status.code, Status.INTERNAL, `${described}: ${outcome.status.details}`);
+        assert.strictEqual(outcome.status.details,
+          `Error serializing response: responseSerialize must return a Buffer, got ${described}`);
+      }
+    });
+
     it('answers RESOURCE_EXHAUSTED for a request over the receive limit', async () => {
       let called = false;
       const { client } = await start({
