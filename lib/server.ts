@@ -13,6 +13,7 @@ import type { ChannelOptions } from './channel-options';
 import { log, trace } from './logging';
 import { metadataFromNative } from './metadata';
 import { binding } from './native';
+import { describe } from './pem';
 import type { NativeCall, NativeChannelArgs, NativeServer, NativeServerCallInfo } from './native';
 import type { Deserialize, Serialize, ServerMethodDefinition, ServiceDefinition } from './make-client';
 import { runHandler } from './server-call';
@@ -295,6 +296,9 @@ export class Server {
    * port number that `bindAsync` returned.
    */
   unbind(port: string): void {
+    if (typeof port !== 'string') {
+      throw new TypeError(`unbind: port must be a string, got ${describe(port)}`);
+    }
     traceServer(`unbind port=${port}`);
     const { address, portNumber } = parseBindAddress(port);
     if (portNumber === 0) {
@@ -341,6 +345,9 @@ export class Server {
    * meanwhile. The callback never gets an error.
    */
   tryShutdown(callback: (error?: Error) => void): void {
+    if (typeof callback !== 'function') {
+      throw new TypeError(`tryShutdown: callback must be a function, got ${describe(callback)}`);
+    }
     traceServer('tryShutdown');
     this.shutdown = true;
     this.boundPorts.clear();

@@ -1229,6 +1229,18 @@ describe('Server', () => {
       assert.strictEqual((await unary(secondClient, {})).error, null);
     });
 
+    it('rejects bad tryShutdown and unbind arguments', async () => {
+      const { server, client, port } = await start({ unary: (call: any, callback: any) => callback(null, {}) });
+      for (const value of ['x', 42, undefined]) {
+        assert.throws(() => server.tryShutdown(value as any), (error: Error) =>
+          error instanceof TypeError && /^tryShutdown: callback must be a function, got /.test(error.message));
+      }
+      assert.throws(() => server.unbind(port as any),
+        (error: Error) => error instanceof TypeError && error.message === 'unbind: port must be a string, got number');
+      // The rejected calls left the server serving.
+      assert.strictEqual((await unary(client, {})).error, null);
+    });
+
     it('calls back from tryShutdown on a server that never bound', async () => {
       await shutdown(new Server());
     });
