@@ -3,15 +3,12 @@
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/slice.h>
 
+#include <cstring>
 #include <string>
 
 namespace grpc_native {
 
 namespace {
-
-// Received messages at least this large are handed to JavaScript without a copy: the Buffer points into C-core's
-// slice and releases it when collected. Smaller ones are copied, which costs less than an external Buffer.
-constexpr size_t kZeroCopyThreshold = 16 * 1024;
 
 grpc_slice SliceFromBuffer(Napi::Buffer<char> buffer) {
   return grpc_slice_from_copied_buffer(buffer.Data(), buffer.Length());
@@ -104,22 +101,32 @@ Napi::Value BufferFromByteBuffer(Napi::Env env, grpc_byte_buffer* buffer) {
   if (!grpc_byte_buffer_reader_init(&reader, buffer)) {
     throw Napi::Error::New(env, "failed to decompress a received message");
   }
-  grpc_slice slice = grpc_byte_buffer_reader_readall(&reader);
-  grpc_byte_buffer_reader_destroy(&reader);
 
-  size_t length = GRPC_SLICE_LENGTH(slice);
-  char* data = reinterpret_cast<char*>(GRPC_SLICE_START_PTR(slice));
-  if (length < kZeroCopyThreshold || slice.refcount == nullptr) {
-    Napi::Value copy = Napi::Buffer<char>::Copy(env, data, length);
-    grpc_slice_unref(slice);
-    return copy;
+  // The slices are copied straight into one Node.js Buffer: a single copy, where reading them into one C-core
+  // slice first would cost a second allocation and, for small messages, a second copy.
+  size_t length = grpc_byte_buffer_length(reader.buffer_out);
+  napi_value result;
+  void* data = nullptr;
+  napi_status status = napi_create_buffer(env, length, &data, &result);
+  if (status != napi_ok) {
+    grpc_byte_buffer_reader_destroy(&reader);
+    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
   }
 
-  auto* owned = new grpc_slice(slice);
-  return Napi::Buffer<char>::New(env, data, length, [](Napi::Env, char*, grpc_slice* held) {
-    grpc_slice_unref(*held);
-    delete held;
-  }, owned);
+  char* destination = static_cast<char*>(data);
+  size_t copied = 0;
+  grpc_slice slice;
+  while (grpc_byte_buffer_reader_next(&reader, &slice) != 0) {
+    size_t slice_length = GRPC_SLICE_LENGTH(slice);
+    if (slice_length > length - copied) slice_length = length - copied;  // Never past the Buffer's end.
+    memcpy(destination + copied, GRPC_SLICE_START_PTR(slice), slice_length);
+    copied += slice_length;
+    grpc_slice_unref(slice);
+  }
+  grpc_byte_buffer_reader_destroy(&reader);
+  // The slices always add up to the length, so this only keeps uninitialized memory from JavaScript if they did not.
+  if (copied < length) memset(destination + copied, 0, length - copied);
+  return Napi::Value(env, result);
 }
 
 }  // namespace grpc_native
