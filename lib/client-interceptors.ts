@@ -401,8 +401,8 @@ class SerializingCall implements InterceptingCallInterface {
     // Only a Buffer can go on the wire. grpc-js 1.14 also ends the call with INTERNAL for any other value,
     // a plain Uint8Array included.
     if (!Buffer.isBuffer(serialized)) {
-      this.call.cancelWithStatus(Status.INTERNAL,
-        `Request message serialization failure: requestSerialize must return a Buffer, got ${describe(serialized)}`);
+      const reason = `the result of requestSerialize must be a Buffer, got ${describe(serialized)}`;
+      this.call.cancelWithStatus(Status.INTERNAL, `Request message serialization failure: ${reason}`);
       return;
     }
     this.call.sendMessageWithContext(context, serialized);

@@ -562,7 +562,7 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       bytes = this.handler.serialize(message);
       if (!Buffer.isBuffer(bytes)) {
         // grpc-js 1.14 also answers INTERNAL for any other value, a plain Uint8Array included.
-        throw new TypeError(`responseSerialize must return a Buffer, got ${describe(bytes)}`);
+        throw new TypeError(`the result of responseSerialize must be a Buffer, got ${describe(bytes)}`);
       }
     } catch (error) {
       this.sendStatus({

@@ -350,8 +350,8 @@ describe('Client against a grpc-js server', () => {
             { deadline: Date.now() + 10000 }, (callError) => resolve(callError));
         });
         assert.strictEqual(error?.code, grpc.status.INTERNAL, `${described}: ${error?.details}`);
-        assert.strictEqual(error?.details,
-          `Request message serialization failure: requestSerialize must return a Buffer, got ${described}`);
+        const reason = `the result of requestSerialize must be a Buffer, got ${described}`;
+        assert.strictEqual(error?.details, `Request message serialization failure: ${reason}`);
       }
     });
 
@@ -390,7 +390,7 @@ describe('Client against a grpc-js server', () => {
         call.end();
       });
       assert.strictEqual(error?.code, grpc.status.INTERNAL, error?.details);
-      assert.match(error!.details, /requestSerialize must return a Buffer, got string$/);
+      assert.match(error!.details, /the result of requestSerialize must be a Buffer, got string$/);
     });
 
     it('sends nothing when ended at once', async () => {

@@ -622,7 +622,7 @@ describe('Server', () => {
         const outcome = await unary(client, {});
         assert.strictEqual(outcome.status.code, Status.INTERNAL, `${described}: ${outcome.status.details}`);
         assert.strictEqual(outcome.status.details,
-          `Error serializing response: responseSerialize must return a Buffer, got ${described}`);
+          `Error serializing response: the result of responseSerialize must be a Buffer, got ${described}`);
       }
     });
 
