@@ -9,11 +9,11 @@
 
 const { setTimeout: sleep } = require('node:timers/promises');
 const { loadGrpc } = require('./lib/implementations');
-const { channelCredentials } = require('./lib/credentials');
+const { channelCredentials, tokenCallCredentials } = require('./lib/credentials');
 const { makeBenchClient, encodeStreamRequest } = require('./lib/service');
 const { UnaryLoad, ServerStreamLoad, PingPongLoad } = require('./lib/loads');
 const { emit, sync, readConfig, runChild } = require('./lib/child-protocol');
-const { summarizeLatencies } = require('./lib/stats');
+const { summarizeCredentialCost, summarizeLatencies } = require('./lib/stats');
 
 // Channels that must each open their own connection. Both grpc-js and C-core otherwise share one connection
 // between channels to the same target with the same options.
@@ -24,12 +24,12 @@ const MEMORY_SETUP_TIMEOUT_MS = 120_000;
 
 function makeClientFactory(grpc, config, options = {}) {
   const BenchClient = makeBenchClient(grpc);
-  const credentials = channelCredentials(grpc, config.security, {
-    callCredential: Boolean(config.callCredential),
-    token: config.token,
-  });
+  const credentials = channelCredentials(grpc, config.security);
   return () => new BenchClient(config.target, credentials, options);
 }
+
+// Times the call credential's metadata plugin ran in this process.
+let pluginInvocations = 0;
 
 function unaryOnce(client, payload) {
   return new Promise((resolve, reject) => {
@@ -37,10 +37,10 @@ function unaryOnce(client, payload) {
   });
 }
 
-function withTimeout(promise, milliseconds, what) {
+function withTimeout(promise, milliseconds, operation) {
   let timer;
   const timeout = new Promise((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${milliseconds} ms`)), milliseconds);
+    timer = setTimeout(() => reject(new Error(`${operation} timed out after ${milliseconds} ms`)), milliseconds);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -61,6 +61,9 @@ function makeLoad(grpc, config) {
         payload,
         concurrency: config.concurrency,
         channelPerCall: false,
+        callCredentials: config.callCredential
+          ? tokenCallCredentials(grpc, config.token, () => pluginInvocations++)
+          : null,
       });
     case 'handshake':
       return new UnaryLoad({
@@ -82,7 +85,10 @@ function makeLoad(grpc, config) {
   }
 }
 
-/** Parameters: messageSize, concurrency, warmupSeconds, durationSeconds. */
+/**
+ * Parameters: messageSize, concurrency, warmupSeconds, durationSeconds, and for unary calls callCredential. With
+ * callCredential, the result also has the latency that the credential added (see UnaryLoad).
+ */
 async function runThroughput(load, config) {
   load.start();
   await sleep(config.warmupSeconds * 1000);
@@ -98,7 +104,18 @@ async function runThroughput(load, config) {
 
   await withTimeout(load.stop(), 30_000, 'stopping the load');
   load.throwIfFailed();
-  return { elapsedSeconds, count: window.count, bytes: window.bytes, ...summarizeLatencies(window.latenciesNs) };
+  const result = { elapsedSeconds, count: window.count, bytes: window.bytes, ...summarizeLatencies(window.latenciesNs) };
+  if (config.callCredential) {
+    // Every call with the credential must have run the plugin, or the comparison would measure nothing.
+    const callsWithCredential = Math.ceil(load.issued / 2);
+    if (pluginInvocations < callsWithCredential) {
+      throw new Error(`the call credential's plugin ran ${pluginInvocations} times for ${callsWithCredential} calls`);
+    }
+    const cost = summarizeCredentialCost(window.credentialLatenciesNs, window.plainLatenciesNs);
+    result.callCredentialAddedMeanUs = cost.addedMeanUs;
+    result.callCredentialAddedP50Us = cost.addedP50Us;
+  }
+  return result;
 }
 
 /** Parameters: channels. Opens that many channels, each with its own connection, and leaves them idle. */

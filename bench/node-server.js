@@ -1,7 +1,7 @@
 'use strict';
 // A benchmark server on a Node.js implementation (grpc-native or grpc-js), started by bench/run.js.
 //
-// Configuration (JSON in argv[2]): `{ impl, security, requireToken }`. It listens on 127.0.0.1 and a free port,
+// Configuration (JSON in argv[2]): `{ impl, security, checkToken }`. It listens on 127.0.0.1 and a free port,
 // reports `{"event":"listening","port":N}`, and exits when its stdin closes.
 
 const { loadGrpc } = require('./lib/implementations');
@@ -20,7 +20,7 @@ runChild(async () => {
   const grpc = loadGrpc(config.impl);
 
   const server = new grpc.Server();
-  server.addService(SERVICE_DEFINITION, makeBenchHandlers(grpc, { requireToken: Boolean(config.requireToken) }));
+  server.addService(SERVICE_DEFINITION, makeBenchHandlers(grpc, { checkToken: Boolean(config.checkToken) }));
   const port = await bind(server, serverCredentials(grpc, config.security));
 
   process.stdin.on('end', () => {

@@ -2,9 +2,9 @@
 'use strict';
 // Runs the benchmark suite: grpc-native against @grpc/grpc-js and Python grpcio, on 127.0.0.1 only.
 //
-//   npm run bench                 full run; rewrites the results section of docs/benchmarks.md and its chart
-//   npm run bench -- --quick      about two minutes; prints the tables and writes bench/results/ only
-//   npm run bench -- --help       every option
+//   npm run bench               Full run. It rewrites the results section of docs/benchmarks.md and its chart.
+//   npm run bench -- --quick    About two minutes. It prints the tables and writes bench/results/ only.
+//   npm run bench -- --help     Lists every option.
 //
 // Every measurement runs its client and server in separate child processes. Rounds repeat every scenario; within
 // a round the pairings of a scenario run back to back in an order that rotates from round to round, so slow drift
@@ -212,7 +212,7 @@ class ServerPool {
     return {
       impl,
       security: securityDescription(this.certs, scenario.security),
-      requireToken: Boolean(scenario.callCredential),
+      checkToken: Boolean(scenario.callCredential),
       token: { key: CALL_CREDENTIAL_KEY, value: CALL_CREDENTIAL_VALUE },
     };
   }

@@ -3,9 +3,11 @@
 // the same one.
 //
 // A child gets its configuration as one JSON argument and writes one JSON object per line on stdout:
-// `{"event":"listening","port":N}` from a server, `{"event":"sync","name":...}` from a client that waits for the
-// runner (to sample CPU time or memory at that moment) until the runner writes one line to its stdin, and
-// `{"event":"result",...}` when a client is done. Errors go to stderr with a non-zero exit code.
+// - `{"event":"listening","port":N}` from a server once it listens;
+// - `{"event":"sync","name":...}` from a client, which then waits until the runner writes one line to its stdin,
+//   so that the runner can sample CPU time or memory at that moment;
+// - `{"event":"result",...}` when a client is done.
+// Errors go to stderr with a non-zero exit code.
 
 const readline = require('node:readline');
 

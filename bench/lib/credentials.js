@@ -27,31 +27,30 @@ function serverCredentials(grpc, security) {
   return grpc.ServerCredentials.createSsl(fs.readFileSync(security.caPath), keyCertPairs, true);
 }
 
-/**
- * Returns the channel credentials for `security`. With `callCredential`, every call also runs a metadata plugin
- * that adds the bench token (call credentials need a secure channel, so this requires tls or mtls).
- */
-function channelCredentials(grpc, security, { callCredential = false, token } = {}) {
+/** Returns the channel credentials for `security`. */
+function channelCredentials(grpc, security) {
   checkMode(security);
   if (security.mode === 'insecure') {
-    if (callCredential) {
-      throw new Error('a call credential needs a tls or mtls channel');
-    }
     return grpc.credentials.createInsecure();
   }
   const ca = fs.readFileSync(security.caPath);
-  const channel = security.mode === 'tls'
-    ? grpc.credentials.createSsl(ca)
-    : grpc.credentials.createSsl(ca, fs.readFileSync(security.clientKeyPath), fs.readFileSync(security.clientCertPath));
-  if (!callCredential) {
-    return channel;
+  if (security.mode === 'tls') {
+    return grpc.credentials.createSsl(ca);
   }
-  const plugin = grpc.credentials.createFromMetadataGenerator((_params, callback) => {
+  return grpc.credentials.createSsl(ca, fs.readFileSync(security.clientKeyPath), fs.readFileSync(security.clientCertPath));
+}
+
+/**
+ * Returns call credentials whose metadata plugin adds `token` (`{ key, value }`) and then calls `onInvoke`. Call
+ * credentials need a tls or mtls channel.
+ */
+function tokenCallCredentials(grpc, token, onInvoke) {
+  return grpc.credentials.createFromMetadataGenerator((_params, callback) => {
+    onInvoke();
     const metadata = new grpc.Metadata();
     metadata.set(token.key, token.value);
     callback(null, metadata);
   });
-  return grpc.credentials.combineChannelCredentials(channel, plugin);
 }
 
-module.exports = { SECURITY_MODES, serverCredentials, channelCredentials };
+module.exports = { SECURITY_MODES, serverCredentials, channelCredentials, tokenCallCredentials };

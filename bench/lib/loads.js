@@ -29,22 +29,36 @@ class LoadBase {
     this.count = 0;
     this.bytes = 0;
     this.latenciesNs = [];
+    this.credentialLatenciesNs = [];
+    this.plainLatenciesNs = [];
     this.recording = true;
   }
 
+  /**
+   * Returns what completed in the window. `latenciesNs` has the latency of every call; `credentialLatenciesNs`
+   * and `plainLatenciesNs` split them into the calls with and without per-call credentials.
+   */
   endWindow() {
     this.recording = false;
-    return { count: this.count, bytes: this.bytes, latenciesNs: this.latenciesNs };
+    return {
+      count: this.count,
+      bytes: this.bytes,
+      latenciesNs: this.latenciesNs,
+      credentialLatenciesNs: this.credentialLatenciesNs,
+      plainLatenciesNs: this.plainLatenciesNs,
+    };
   }
 
-  record(startNs, bytes) {
+  record(startNs, bytes, withCredential = false) {
     if (!this.recording) {
       return;
     }
     this.count++;
     this.bytes += bytes;
     if (startNs !== null) {
-      this.latenciesNs.push(Number(now() - startNs));
+      const latency = Number(now() - startNs);
+      this.latenciesNs.push(latency);
+      (withCredential ? this.credentialLatenciesNs : this.plainLatenciesNs).push(latency);
     }
   }
 
@@ -70,13 +84,19 @@ class LoadBase {
   }
 }
 
-/** `concurrency` loops, each sending the next unary call as soon as the previous one returned. */
+/**
+ * `concurrency` loops, each sending the next unary call as soon as the previous one returned. With
+ * `callCredentials`, every other call carries them as per-call credentials, so that calls with and without them
+ * run on the same channel under the same conditions.
+ */
 class UnaryLoad extends LoadBase {
-  constructor({ makeClient, payload, concurrency, channelPerCall }) {
+  constructor({ makeClient, payload, concurrency, channelPerCall, callCredentials = null }) {
     super();
     this.payload = payload;
     this.concurrency = concurrency;
     this.channelPerCall = channelPerCall;
+    this.callCredentials = callCredentials;
+    this.issued = 0;
     this.makeClient = makeClient;
     this.sharedClient = channelPerCall ? null : makeClient();
   }
@@ -94,15 +114,18 @@ class UnaryLoad extends LoadBase {
       return;
     }
     const client = this.channelPerCall ? this.makeClient() : this.sharedClient;
+    const withCredential = this.callCredentials !== null && this.issued % 2 === 0;
+    const options = withCredential ? { credentials: this.callCredentials } : {};
+    this.issued++;
     const startNs = now();
-    client.unary(this.payload, (error, response) => {
+    client.unary(this.payload, options, (error, response) => {
       if (this.channelPerCall) {
         client.close();
       }
       if (error) {
         this.fail(error);
       } else {
-        this.record(startNs, response.length);
+        this.record(startNs, response.length, withCredential);
       }
       this.issue();
     });

@@ -26,7 +26,7 @@ function throughputMetrics(scenario, { result, samples }) {
   if (scenario.workload === 'server-stream') {
     metrics.megabytesPerSecond = result.bytes / result.elapsedSeconds / 1e6;
   }
-  for (const key of ['p50Us', 'p99Us', 'meanUs']) {
+  for (const key of ['p50Us', 'p99Us', 'meanUs', 'callCredentialAddedMeanUs', 'callCredentialAddedP50Us']) {
     if (result[key] !== null && result[key] !== undefined) {
       metrics[key] = result[key];
     }

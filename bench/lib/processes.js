@@ -92,9 +92,9 @@ function spawnChild(impl, role, config) {
 
 /** Describes how a child ended, with the lines of its stderr that are not stack frames. */
 function describeExit({ code, signal }, stderr) {
-  const how = signal ? `signal ${signal}` : `exit code ${code}`;
+  const ending = signal ? `signal ${signal}` : `exit code ${code}`;
   const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('at '));
-  return `${how}${lines.length > 0 ? `: ${lines.slice(-4).join(' | ')}` : ''}`;
+  return `${ending}${lines.length > 0 ? `: ${lines.slice(-4).join(' | ')}` : ''}`;
 }
 
 /**

@@ -53,6 +53,9 @@ function medianOf(summary, scenarioName, pairing, metricKey) {
 }
 
 function ratioAgainstGrpcJs(summary, scenarioName, pairing, metricKey) {
+  if (METRICS[metricKey].noRatio) {
+    return null;
+  }
   return orientedRatio(metricKey, medianOf(summary, scenarioName, pairing, metricKey),
     medianOf(summary, scenarioName, REFERENCE, metricKey));
 }
@@ -89,8 +92,10 @@ function pairingLabel(pairing) {
   return `${IMPLEMENTATIONS[client].label} client, ${IMPLEMENTATIONS[server].label} server`;
 }
 
-function markdownTable(header, rows) {
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? '---' : '--:')).join('|')}|`];
+/** Renders a markdown table whose first `textColumns` columns are left-aligned and the rest right-aligned. */
+function markdownTable(header, rows, textColumns = 2) {
+  const alignments = header.map((_, i) => (i < textColumns ? '---' : '--:'));
+  const lines = [`| ${header.join(' | ')} |`, `|${alignments.join('|')}|`];
   for (const row of rows) {
     lines.push(`| ${row.join(' | ')} |`);
   }
@@ -107,7 +112,7 @@ function presentPairings(summary) {
   return COLUMN_ORDER.filter((pairing) => present.has(pairing));
 }
 
-/** The ratio table: each headline metric as grpc-js's median and every other pairing's ratio to it. */
+/** Renders the ratio table: each headline metric as grpc-js's median and every other pairing's ratio to it. */
 function renderRatioTable(summary, scenarios) {
   const others = presentPairings(summary).filter((pairing) => pairing !== REFERENCE);
   const header = ['Scenario', 'Metric', 'grpc-js both sides', ...others.map(pairingLabel)];
@@ -128,7 +133,7 @@ function renderRatioTable(summary, scenarios) {
   return markdownTable(header, rows);
 }
 
-/** The absolute table: every metric of every scenario, the median over the rounds and its spread. */
+/** Renders the absolute table: every metric of every scenario, the median over the rounds and its spread. */
 function renderAbsoluteTable(summary, scenarios) {
   const pairings = presentPairings(summary);
   const header = ['Scenario', 'Metric', ...pairings.map(pairingLabel)];
@@ -149,25 +154,24 @@ function renderAbsoluteTable(summary, scenarios) {
 }
 
 /**
- * The cost of the call credential: the mean latency of each call with the plugin minus the same call without it,
- * both at concurrency 1 over TLS.
+ * Renders the cost of the plugin call credential: how much longer the calls with it took than the calls without it
+ * in the same windows, as the median over the rounds of the mean and of the p50 difference.
  */
 function renderCallCredentialCost(summary, scenarios) {
-  const scenario = scenarios.find((candidate) => candidate.baseline !== undefined);
-  if (scenario === undefined || !summary[scenario.name] || !summary[scenario.baseline]) {
+  const scenario = scenarios.find((candidate) => candidate.callCredential);
+  if (scenario === undefined || !summary[scenario.name]) {
     return null;
   }
   const rows = [];
   for (const pairing of presentPairings(summary)) {
-    const withPlugin = medianOf(summary, scenario.name, pairing, 'meanUs');
-    const without = medianOf(summary, scenario.baseline, pairing, 'meanUs');
-    if (withPlugin === undefined || without === undefined) {
+    const entry = summary[scenario.name][pairing];
+    if (entry === undefined || entry.metrics.callCredentialAddedMeanUs === undefined) {
       continue;
     }
-    rows.push([pairingLabel(pairing), formatNumber(without, 1), formatNumber(withPlugin, 1),
-      formatNumber(withPlugin - without, 1)]);
+    rows.push([pairingLabel(pairing), formatCell(summary, scenario.name, pairing, 'callCredentialAddedMeanUs'),
+      formatCell(summary, scenario.name, pairing, 'callCredentialAddedP50Us')]);
   }
-  return markdownTable(['Pairing', 'mean µs without', 'mean µs with plugin', 'added µs per call'], rows);
+  return markdownTable(['Pairing', 'µs added per call (mean)', 'µs added per call (p50)'], rows, 1);
 }
 
 /** Lists the runs that failed, one line each. */

@@ -43,4 +43,20 @@ function summarizeLatencies(latenciesNs) {
   };
 }
 
-module.exports = { quantile, median, relativeSpread, summarizeLatencies };
+/**
+ * Returns the latency that per-call credentials added (mean and p50, in microseconds), given the latencies in
+ * nanoseconds of the calls with and without them.
+ */
+function summarizeCredentialCost(credentialLatenciesNs, plainLatenciesNs) {
+  const withSummary = summarizeLatencies(credentialLatenciesNs);
+  const withoutSummary = summarizeLatencies(plainLatenciesNs);
+  if (withSummary.meanUs === null || withoutSummary.meanUs === null) {
+    return { addedMeanUs: null, addedP50Us: null };
+  }
+  return {
+    addedMeanUs: withSummary.meanUs - withoutSummary.meanUs,
+    addedP50Us: withSummary.p50Us - withoutSummary.p50Us,
+  };
+}
+
+module.exports = { quantile, median, relativeSpread, summarizeLatencies, summarizeCredentialCost };

@@ -14,7 +14,7 @@ import time
 
 import grpc
 
-from bench_common import (PING_PONG_PATH, STREAM_PATH, UNARY_PATH, UNBOUNDED_COUNT, channel_credentials, emit,
+from bench_common import (PING_PONG_PATH, STREAM_PATH, UNARY_PATH, UNBOUNDED_COUNT, TokenPlugin, channel_credentials, emit,
                           encode_stream_request, read_config, sync)
 
 # Channels that must each open their own connection (see bench/node-client.js).
@@ -23,7 +23,7 @@ MEMORY_SETUP_TIMEOUT_S = 120
 
 
 def make_channel_factory(config, options=()):
-    credentials = channel_credentials(config['security'], bool(config.get('callCredential')), config.get('token'))
+    credentials = channel_credentials(config['security'])
     target = config['target']
     if credentials is None:
         return lambda: grpc.aio.insecure_channel(target, options=options)
@@ -45,25 +45,32 @@ class Load:
         self.count = 0
         self.bytes = 0
         self.latencies_ns = []
+        self.credential_latencies_ns = []
+        self.plain_latencies_ns = []
         self.failure = None
+        self.issued = 0
 
     def begin_window(self):
         self.count = 0
         self.bytes = 0
         self.latencies_ns = []
+        self.credential_latencies_ns = []
+        self.plain_latencies_ns = []
         self.recording = True
 
     def end_window(self):
         self.recording = False
         return self.count, self.bytes, self.latencies_ns
 
-    def record(self, start_ns, size):
+    def record(self, start_ns, size, with_credential=False):
         if not self.recording:
             return
         self.count += 1
         self.bytes += size
         if start_ns is not None:
-            self.latencies_ns.append(time.perf_counter_ns() - start_ns)
+            latency = time.perf_counter_ns() - start_ns
+            self.latencies_ns.append(latency)
+            (self.credential_latencies_ns if with_credential else self.plain_latencies_ns).append(latency)
 
     def fail(self, error):
         if self.failure is None and not self.stopping:
@@ -74,16 +81,22 @@ class Load:
             raise RuntimeError('a call failed during the load: %r' % (self.failure,))
 
 
-async def unary_loop(load, channel, payload):
+async def unary_loop(load, channel, payload, call_credentials=None):
+    """Send unary calls back to back; with call_credentials, every other call carries them."""
     unary = channel.unary_unary(UNARY_PATH)
     while not load.stopping and load.failure is None:
+        with_credential = call_credentials is not None and load.issued % 2 == 0
+        load.issued += 1
         start_ns = time.perf_counter_ns()
         try:
-            response = await unary(payload)
+            if with_credential:
+                response = await unary(payload, credentials=call_credentials)
+            else:
+                response = await unary(payload)
         except grpc.RpcError as error:
             load.fail(error)
             return
-        load.record(start_ns, len(response))
+        load.record(start_ns, len(response), with_credential)
 
 
 async def handshake_loop(load, make_channel, payload):
@@ -137,7 +150,12 @@ async def run_throughput(config):
         channels.append(make_channel_factory(config)())
         channel = channels[0]
         if workload == 'unary':
-            tasks = [asyncio.create_task(unary_loop(load, channel, payload)) for _ in range(concurrency)]
+            call_credentials = None
+            if config.get('callCredential'):
+                plugin = TokenPlugin(config['token']['key'], config['token']['value'])
+                call_credentials = grpc.metadata_call_credentials(plugin)
+            tasks = [asyncio.create_task(unary_loop(load, channel, payload, call_credentials))
+                     for _ in range(concurrency)]
         elif workload == 'server-stream':
             request = encode_stream_request(config['messageSize'], UNBOUNDED_COUNT, False)
             calls = [channel.unary_stream(STREAM_PATH)(request) for _ in range(concurrency)]
@@ -166,12 +184,27 @@ async def run_throughput(config):
     for channel in channels:
         await channel.close()
 
-    result = {'elapsedSeconds': elapsed, 'count': count, 'bytes': size, 'p50Us': None, 'p99Us': None, 'meanUs': None}
-    if latencies:
-        latencies.sort()
-        result.update(p50Us=quantile(latencies, 0.5) / 1000, p99Us=quantile(latencies, 0.99) / 1000,
-                      meanUs=sum(latencies) / len(latencies) / 1000)
+    result = {'elapsedSeconds': elapsed, 'count': count, 'bytes': size, **summarize_latencies(latencies)}
+    if config.get('callCredential'):
+        with_credential = -(-load.issued // 2)
+        if plugin.invocations < with_credential:
+            raise RuntimeError("the call credential's plugin ran %d times for %d calls"
+                               % (plugin.invocations, with_credential))
+        with_summary = summarize_latencies(load.credential_latencies_ns)
+        without_summary = summarize_latencies(load.plain_latencies_ns)
+        if with_summary['meanUs'] is not None and without_summary['meanUs'] is not None:
+            result['callCredentialAddedMeanUs'] = with_summary['meanUs'] - without_summary['meanUs']
+            result['callCredentialAddedP50Us'] = with_summary['p50Us'] - without_summary['p50Us']
     return result
+
+
+def summarize_latencies(latencies_ns):
+    """Return p50, p99 and mean in microseconds, as bench/lib/stats.js does."""
+    if not latencies_ns:
+        return {'p50Us': None, 'p99Us': None, 'meanUs': None}
+    ordered = sorted(latencies_ns)
+    return {'p50Us': quantile(ordered, 0.5) / 1000, 'p99Us': quantile(ordered, 0.99) / 1000,
+            'meanUs': sum(ordered) / len(ordered) / 1000}
 
 
 async def collect_garbage():

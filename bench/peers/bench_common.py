@@ -81,22 +81,22 @@ def server_credentials(security):
     raise ValueError('security.mode must be insecure, tls or mtls, got %r' % mode)
 
 
-class _TokenPlugin(grpc.AuthMetadataPlugin):
-    """A metadata plugin that adds the bench token to every call."""
+class TokenPlugin(grpc.AuthMetadataPlugin):
+    """A metadata plugin that adds the bench token to every call and counts its invocations."""
 
     def __init__(self, key, value):
         self._metadata = ((key, value),)
+        self.invocations = 0
 
     def __call__(self, context, callback):
+        self.invocations += 1
         callback(self._metadata, None)
 
 
-def channel_credentials(security, call_credential=False, token=None):
+def channel_credentials(security):
     """Return grpcio channel credentials, or None for an insecure channel."""
     mode = security['mode']
     if mode == 'insecure':
-        if call_credential:
-            raise ValueError('a call credential needs a tls or mtls channel')
         return None
     ca = read_file(security['caPath'])
     if mode == 'tls':
@@ -107,7 +107,4 @@ def channel_credentials(security, call_credential=False, token=None):
                                                certificate_chain=read_file(security['clientCertPath']))
     else:
         raise ValueError('security.mode must be insecure, tls or mtls, got %r' % mode)
-    if not call_credential:
-        return channel
-    plugin = grpc.metadata_call_credentials(_TokenPlugin(token['key'], token['value']))
-    return grpc.composite_channel_credentials(channel, plugin)
+    return channel

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The benchmark server on Python grpcio (asyncio API), started by bench/run.js.
 
-Configuration (JSON in argv[1]): {"security": ..., "requireToken": bool, "token": {"key", "value"}}. It listens on
+Configuration (JSON in argv[1]): {"security": ..., "checkToken": bool, "token": {"key", "value"}}. It listens on
 127.0.0.1 and a free port, prints {"event": "listening", "port": N}, and exits when its stdin closes. Messages are
 raw bytes: the handlers have no serializers.
 """
@@ -25,8 +25,9 @@ class BenchService:
     async def _check_token(self, context):
         if self._token is None:
             return
+        # A call may go without the token; one that carries it must carry the right value.
         values = [value for key, value in context.invocation_metadata() if key == self._token['key']]
-        if values != [self._token['value']]:
+        if values and values != [self._token['value']]:
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, 'missing or wrong bench token')
 
     async def unary(self, request, context):
@@ -68,7 +69,7 @@ def exit_when_stdin_closes():
 
 
 async def serve(config):
-    token = config.get('token') if config.get('requireToken') else None
+    token = config.get('token') if config.get('checkToken') else None
     server = grpc.aio.server()
     server.add_generic_rpc_handlers((BenchService(token).generic_handler(),))
     credentials = server_credentials(config['security'])
