@@ -111,8 +111,10 @@ async function main() {
   const total = Number(totalMatch[1].replace(/,/g, ''));
   console.log(`${options.scenario.name}, ${options.impl} ${options.side}: ${result.count} operations in the window, `
     + `${Math.round(total / result.count).toLocaleString('en-US')} instructions per operation`);
+  // Names with a suffix such as '2 are callgrind's entries for recursion cycles, whose inclusive cost counts
+  // nested calls more than once.
   const functions = annotated.split('\n').filter((line) => /^\s*[\d,]+ \(\s*[\d.]+%\)\s+\S/.test(line)
-    && !line.includes('PROGRAM TOTALS'));
+    && !line.includes('PROGRAM TOTALS') && !/'\d+ \[/.test(line));
   for (const line of functions.slice(0, Number(options.top))) {
     console.log(line.length > 160 ? `${line.slice(0, 157)}...` : line);
   }
