@@ -51,7 +51,7 @@ describe('hostile peers', function () {
   it('an h2load flood', async () => {
     const report = await runAttack('h2load');
     assert.strictEqual(report.attack.total, 20000);
-    // Every stream of the flood got an answer: the server neither dropped nor stalled any.
+    // Every stream of the flood got a response: the server neither dropped nor stalled any.
     assert.strictEqual(report.attack.done, 20000);
   });
 });

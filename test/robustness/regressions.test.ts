@@ -1,5 +1,5 @@
 /**
- * Bugs that the fuzzer and the robustness suites found, each pinned by the behaviour a caller sees. The inputs that
+ * Bugs that the fuzzer and the robustness suites found, each pinned by the behaviour a caller gets. The inputs that
  * crashed the process are also replayed from test/fuzz/corpus by the fuzz suite.
  */
 import * as assert from 'assert';

@@ -46,8 +46,8 @@ export const ECHO_SERVICE = {
 type UnaryCallback = (error: { code: number; details: string } | null, value?: Buffer, trailer?: Metadata) => void;
 
 /**
- * The echo implementation: answers each request with itself, and sends the request's metadata back as its
- * initial metadata. The stream method echoes every message until the client half-closes.
+ * The echo implementation: responds to each request with the request itself, and sends the request's metadata
+ * back as its initial metadata. The stream method echoes every message until the client half-closes.
  */
 export const ECHO_IMPLEMENTATION = {
   echo(call: { request: Buffer; metadata: Metadata; sendMetadata(metadata: Metadata): void }, callback: UnaryCallback) {
@@ -170,7 +170,7 @@ export function assertCleanExit(result: ChildResult, what: string): void {
   assert.strictEqual(result.status, 0, `${what} exited with status ${result.status}${output}`);
 }
 
-/** The lines a child printed, without empty ones. */
+/** Returns the lines a child printed, without empty ones. */
 export function linesOf(result: ChildResult): string[] {
   return result.stdout.split('\n').filter((line) => line !== '');
 }
