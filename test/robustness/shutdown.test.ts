@@ -31,7 +31,7 @@ describe('shutdown under load', function () {
     assertCleanExit(result, 'the child');
     assert.deepStrictEqual(linesOf(result), [
       '1000 calls in flight',
-      'late call status UNAVAILABLE',
+      'late call refused',
       'shut down before release: false',
       'tryShutdown called back',
       'statuses OK=1000',
