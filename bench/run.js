@@ -52,6 +52,8 @@ const HELP = `Usage: npm run bench -- [options]
   --write-docs         rewrite the results section of docs/benchmarks.md and docs/benchmarks.svg
                        (default for full runs)
   --no-docs            leave docs/ alone
+  --render FILE        run nothing: rewrite the results section of docs/benchmarks.md and its chart from a
+                       results file that an earlier run wrote (for example bench/results/full-latest.json)
   --help               this text
 
 Results of every run go to bench/results/<full|quick>-latest.json and .svg.`;
@@ -70,6 +72,7 @@ function parseOptions(argv) {
       'no-mixed': { type: 'boolean' },
       'write-docs': { type: 'boolean' },
       'no-docs': { type: 'boolean' },
+      render: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -88,6 +91,7 @@ function parseOptions(argv) {
     writeDocs: values['no-docs'] ? false : (values['write-docs'] ?? mode === 'full'),
     scenarios: SCENARIOS,
     impls: Object.keys(IMPLEMENTATIONS),
+    render: values.render,
   };
   if (values.scenarios !== undefined) {
     options.scenarios = listOption(values.scenarios, '--scenarios', SCENARIOS.map((scenario) => scenario.name))
@@ -422,6 +426,10 @@ function writeDocs(results) {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
+  if (options.render !== undefined) {
+    writeDocs(JSON.parse(fs.readFileSync(options.render, 'utf8')));
+    return;
+  }
   if (options.impls.includes('native')) {
     buildNativeIfMissing();
   }

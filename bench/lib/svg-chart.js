@@ -2,7 +2,8 @@
 // Draws the report's bar chart as a standalone SVG: one group of horizontal bars per scenario, each bar a
 // pairing's ratio against grpc-js on a base-2 logarithmic axis, with grpc-js at 1.
 
-const LEFT_MARGIN = 380;
+// Width of one character of the 12-pixel sans-serif labels, an estimate that errs wide.
+const CHARACTER_WIDTH = 6.8;
 const RIGHT_MARGIN = 70;
 const PLOT_WIDTH = 520;
 const TOP_MARGIN = 56;
@@ -39,12 +40,14 @@ function formatTick(exponent) {
  */
 function renderChart({ title, subtitle, series, rows }) {
   const { low, high } = axisRange(rows);
-  const x = (ratio) => LEFT_MARGIN + ((Math.log2(ratio) - low) / (high - low)) * PLOT_WIDTH;
+  const longestLabel = Math.max(...rows.map((row) => row.label.length), 10);
+  const leftMargin = Math.ceil(longestLabel * CHARACTER_WIDTH) + 24;
+  const x = (ratio) => leftMargin + ((Math.log2(ratio) - low) / (high - low)) * PLOT_WIDTH;
   const groupHeight = series.length * (BAR_HEIGHT + BAR_GAP) + GROUP_GAP;
   const plotHeight = rows.length * groupHeight;
   const legendY = TOP_MARGIN + plotHeight + 34;
   const height = legendY + series.length * 18 + 10;
-  const width = LEFT_MARGIN + PLOT_WIDTH + RIGHT_MARGIN;
+  const width = leftMargin + PLOT_WIDTH + RIGHT_MARGIN;
   const parts = [];
 
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" `
@@ -65,11 +68,11 @@ function renderChart({ title, subtitle, series, rows }) {
   rows.forEach((row, rowIndex) => {
     const groupTop = TOP_MARGIN + rowIndex * groupHeight;
     const labelY = groupTop + (series.length * (BAR_HEIGHT + BAR_GAP)) / 2 + 4;
-    parts.push(`<text x="${LEFT_MARGIN - 8}" y="${labelY.toFixed(1)}" text-anchor="end">${escapeXml(row.label)}</text>`);
+    parts.push(`<text x="${leftMargin - 8}" y="${labelY.toFixed(1)}" text-anchor="end">${escapeXml(row.label)}</text>`);
     row.ratios.forEach((ratio, seriesIndex) => {
       const barY = groupTop + seriesIndex * (BAR_HEIGHT + BAR_GAP);
       if (ratio === null) {
-        parts.push(`<text x="${x(1) + 4}" y="${barY + BAR_HEIGHT - 2}" fill="#999" font-size="10">no data</text>`);
+        parts.push(`<text x="${x(1) + 4}" y="${barY + BAR_HEIGHT - 2}" fill="#999" font-size="10">no result</text>`);
         return;
       }
       const start = Math.min(x(1), x(ratio));
@@ -85,8 +88,8 @@ function renderChart({ title, subtitle, series, rows }) {
 
   series.forEach((entry, index) => {
     const y = legendY + index * 18;
-    parts.push(`<rect x="${LEFT_MARGIN}" y="${y - 10}" width="12" height="12" fill="${COLORS[index % COLORS.length]}"/>`);
-    parts.push(`<text x="${LEFT_MARGIN + 18}" y="${y}">${escapeXml(entry.label)}</text>`);
+    parts.push(`<rect x="${leftMargin}" y="${y - 10}" width="12" height="12" fill="${COLORS[index % COLORS.length]}"/>`);
+    parts.push(`<text x="${leftMargin + 18}" y="${y}">${escapeXml(entry.label)}</text>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
