@@ -33,7 +33,7 @@ const RESULTS_END = '<!-- bench-results:end -->';
 
 const MODES = {
   full: { rounds: 3, warmupSeconds: 1, durationSeconds: 4 },
-  quick: { rounds: 1, warmupSeconds: 0.5, durationSeconds: 1.5 },
+  quick: { rounds: 1, warmupSeconds: 0.5, durationSeconds: 2.5 },
 };
 // Extra time a client gets beyond its load before it is killed, for start-up, connecting and stopping.
 const CLIENT_GRACE_MS = 60_000;
