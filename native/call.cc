@@ -68,7 +68,13 @@ void Call::Init(Napi::Env env, Napi::Object exports) {
 }
 
 Napi::Object Call::Wrap(Napi::Env env, grpc_call* call, bool server_side) {
-  Napi::Object object = GetAddonData(env)->call_constructor.New({});
+  Napi::Object object;
+  try {
+    object = GetAddonData(env)->call_constructor.New({});
+  } catch (const Napi::Error&) {
+    grpc_call_unref(call);
+    throw;
+  }
   Call* wrapper = Unwrap(object);
   wrapper->call_ = call;
   wrapper->server_side_ = server_side;

@@ -18,7 +18,8 @@ class Call : public Napi::ObjectWrap<Call>, public Resource {
  public:
   static void Init(Napi::Env env, Napi::Object exports);
 
-  // Wraps `call`, taking over the caller's reference. `server_side` marks a call that a server accepted.
+  // Wraps `call`, taking over the caller's reference, also when it throws. `server_side` marks a call that a
+  // server accepted.
   static Napi::Object Wrap(Napi::Env env, grpc_call* call, bool server_side);
 
   // The wrapper behind `value`, or a TypeError naming `what`.

@@ -41,9 +41,12 @@ class RequestCallOperation : public Operation {
       return;
     }
 
+    // Node-API calls fail while a worker is terminated. Call::Wrap owns the call's reference even when it throws,
+    // so this operation gives it up first: the destructor must not release a reference that a wrapper also holds.
     Napi::Object info = Napi::Object::New(env);
-    info.Set("call", Call::Wrap(env, call, true));
+    grpc_call* accepted = call;
     call = nullptr;
+    info.Set("call", Call::Wrap(env, accepted, true));
     info.Set("method", StringFromSlice(env, details.method));
     info.Set("host", StringFromSlice(env, details.host));
     info.Set("deadline", Napi::Number::New(env, MillisFromDeadline(details.deadline)));
