@@ -2,9 +2,10 @@
  * The client call at the bottom of the interceptor stack: turns the `Call` interface into C-core batches.
  *
  * Sends issued in the same turn of the event loop (start, the first message, half-close) go to C-core as one batch.
- * Receives are separate batches because each completes at a different time: initial metadata, one message per
- * `startRead`, and the status. The listener sees metadata first, then messages, then exactly one status: a status
- * that arrives while metadata or a read is still outstanding waits for them.
+ * C-core takes one message at a time, so send batches go out one after another: a batch waits until the one before
+ * it completed. Receives are separate batches because each completes at a different time: initial metadata, one
+ * message per `startRead`, and the status. The listener sees metadata first, then messages, then exactly one
+ * status: a status that arrives while metadata or a read is still outstanding waits for them.
  */
 import { AuthContext, authContextFromNativeCall } from './auth-context';
 import type { CallCredentials } from './call-credentials';
@@ -28,6 +29,9 @@ export class NativeClientCall implements Call {
   private pendingSendCallbacks: Array<(error: Error | null) => void> = [];
   // Receives asked for while sends are being collected; they start right after the sends.
   private pendingReceives: Array<() => void> = [];
+  // Send batches waiting for the one in flight to complete.
+  private readonly sendQueue: Array<{ batch: NativeBatch; callbacks: Array<(error: Error | null) => void> }> = [];
+  private sendInFlight = false;
 
   private metadataReceived = false;
   private readInFlight = false;
@@ -126,26 +130,44 @@ export class NativeClientCall implements Call {
     if (batch === null) {
       return;
     }
-    const callbacks = this.pendingSendCallbacks;
     const receives = this.pendingReceives;
+    this.sendQueue.push({ batch, callbacks: this.pendingSendCallbacks });
     this.pendingSends = null;
     this.pendingSendCallbacks = [];
     this.pendingReceives = [];
 
+    this.startNextSend();
+    for (const receive of receives) {
+      receive();
+    }
+  }
+
+  private startNextSend(): void {
+    if (this.sendInFlight) {
+      return;
+    }
+    const next = this.sendQueue.shift();
+    if (next === undefined) {
+      return;
+    }
+    this.sendInFlight = true;
     const done = (error: Error | null) => {
-      for (const callback of callbacks) {
+      this.sendInFlight = false;
+      this.startNextSend();
+      for (const callback of next.callbacks) {
         callback(error);
       }
     };
     try {
-      this.native.startBatch(batch, (error) => done(error));
+      this.native.startBatch(next.batch, (error) => done(error));
     } catch (error) {
-      // C-core refused the batch, for example a write after the call ended: the status tells the listener why.
-      this.traceCall(() => `send batch refused: ${(error as Error).message}`);
+      // C-core rejected the batch: the call already ended, or the batch is invalid (a message that is not a
+      // Buffer, for instance). Cancelling ends a call that is still going with a status that gives the reason;
+      // without it such a call would wait for a status forever. On a call that already ended it does nothing.
+      const reason = (error as Error).message;
+      this.traceCall(() => `send batch rejected: ${reason}`);
+      this.native.cancelWithStatus(Status.INTERNAL, `grpc-native failed to send on the call: ${reason}`);
       process.nextTick(done, error as Error);
-    }
-    for (const receive of receives) {
-      receive();
     }
   }
 
