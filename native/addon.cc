@@ -1,6 +1,7 @@
 // The addon's entry point: creates the environment's completion pump and registers every class.
 #include <grpc/grpc.h>
 #include <napi.h>
+#include <openssl/crypto.h>
 
 #include "addon.h"
 #include "alts.h"
@@ -17,6 +18,12 @@
 namespace grpc_native {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // process.exit() ends the process without the environment's teardown, so C-core's threads may still be in a TLS
+  // handshake while exit handlers run. OpenSSL's own exit handler frees its global state, and those threads then
+  // crashed (null locks) or hit C-core assertions. The first initialization decides whether OpenSSL registers that
+  // handler. This copy of OpenSSL is the addon's own, so no other code relies on the handler.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+
   auto* data = new AddonData();
   env.SetInstanceData(data);
   data->pump = CompletionPump::Create(env);
