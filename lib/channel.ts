@@ -19,11 +19,19 @@ export interface ParentCall {
   _getNativeCall(): NativeCall;
 }
 
-export function deadlineToMillis(deadline: Deadline | null | undefined): number {
+/**
+ * Converts a deadline to milliseconds since the epoch, with Infinity for none. Throws a TypeError naming `name` for
+ * NaN, an invalid Date or a value of another type: C-core would read NaN as no deadline at all.
+ */
+export function deadlineToMillis(deadline: Deadline | null | undefined, name = 'deadline'): number {
   if (deadline === undefined || deadline === null) {
     return Infinity;
   }
-  return deadline instanceof Date ? deadline.getTime() : deadline;
+  const millis: unknown = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (typeof millis !== 'number' || Number.isNaN(millis)) {
+    throw new TypeError(`${name} must be a Date or a number of milliseconds since the epoch, got ${String(deadline)}`);
+  }
+  return millis;
 }
 
 export class Channel {
@@ -77,10 +85,13 @@ export class Channel {
    */
   watchConnectivityState(currentState: ConnectivityState, deadline: Deadline,
     callback: (error?: Error) => void): void {
+    if (typeof callback !== 'function') {
+      throw new TypeError('Channel.watchConnectivityState: callback must be a function');
+    }
     if (this.closed) {
       throw new Error('Channel has been shut down');
     }
-    const deadlineMillis = deadlineToMillis(deadline);
+    const deadlineMillis = deadlineToMillis(deadline, 'Channel.watchConnectivityState: deadline');
     if (deadlineMillis <= Date.now()) {
       process.nextTick(callback, new Error('Deadline passed without connectivity state change'));
       return;
@@ -105,7 +116,8 @@ export class Channel {
 
     const parent = parentCall ? parentCall._getNativeCall() : null;
     const flags = propagateFlags ?? Propagate.DEFAULTS;
-    const native = this.native.createCall(method, deadlineToMillis(deadline), host ?? null, parent, flags);
+    const deadlineMillis = deadlineToMillis(deadline, 'Channel.createCall: deadline');
+    const native = this.native.createCall(method, deadlineMillis, host ?? null, parent, flags);
     return new NativeClientCall(native, method);
   }
 }
