@@ -38,6 +38,11 @@ export class Channel {
   private readonly native: NativeChannel;
   private readonly target: string;
   private closed = false;
+  /**
+   * Calls made on this channel whose status has not arrived yet. A call that is never started stays here until the
+   * channel closes.
+   */
+  private readonly callsInFlight = new Set<NativeClientCall>();
 
   constructor(target: string, credentials: ChannelCredentials, options: ChannelOptions = {}) {
     if (typeof target !== 'string') {
@@ -58,12 +63,27 @@ export class Channel {
     trace(LogVerbosity.DEBUG, TRACER, `created channel to ${target}`);
   }
 
-  /** Closes the channel. New calls fail; calls in flight end with UNAVAILABLE. Closing twice is harmless. */
+  /**
+   * Closes the channel. New calls fail. Calls that the server already received run to their end; calls still waiting
+   * for the channel to connect end with UNAVAILABLE, as in grpc-js. Closing twice is harmless.
+   */
   close(): void {
     if (this.closed) {
       return;
     }
     this.closed = true;
+
+    // C-core 1.51 never ends three kinds of calls when it destroys a channel. The first kind waits for the first name
+    // resolution, the second is a wait-for-ready call that waits for a connection, and the third sends its first
+    // batch after the destroy (sends are merged until the end of the tick). The first two kinds exist only while the
+    // channel is not READY, and then no call without a response has reached a server on this channel.
+    const ready = this.native.getConnectivityState(false) === ConnectivityState.READY;
+    for (const call of this.callsInFlight) {
+      if (!ready || !call.isStartedInCore()) {
+        call.cancelIfUnanswered('Channel closed before call started');
+      }
+    }
+    this.callsInFlight.clear();
     this.native.close();
     trace(LogVerbosity.DEBUG, TRACER, `closed channel to ${this.target}`);
   }
@@ -118,6 +138,6 @@ export class Channel {
     const flags = propagateFlags ?? Propagate.DEFAULTS;
     const deadlineMillis = deadlineToMillis(deadline, 'Channel.createCall: deadline');
     const native = this.native.createCall(method, deadlineMillis, host ?? null, parent, flags);
-    return new NativeClientCall(native, method);
+    return new NativeClientCall(native, method, this.callsInFlight);
   }
 }

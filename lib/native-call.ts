@@ -37,8 +37,13 @@ export class NativeClientCall implements Call {
   private readInFlight = false;
   private receivedStatus: StatusObject | null = null;
   private statusDelivered = false;
+  private startedInCore = false;
 
-  constructor(private readonly native: NativeCall, private readonly method: string) {}
+  /** `callsInFlight` is the channel's set of calls that have no status yet; the call keeps it current. */
+  constructor(private readonly native: NativeCall, private readonly method: string,
+    private readonly callsInFlight?: Set<NativeClientCall>) {
+    callsInFlight?.add(this);
+  }
 
   start(metadata: Metadata, listener: InterceptingListener): void {
     this.traceCall(() => `starting ${this.method}`);
@@ -55,6 +60,7 @@ export class NativeClientCall implements Call {
     });
     this.startReceive({ recvStatusOnClient: true }, (result) => {
       this.receivedStatus = statusFromNative(result.status);
+      this.callsInFlight?.delete(this);
       this.traceCall(() => `received status ${this.receivedStatus?.code} "${this.receivedStatus?.details}"`);
       this.maybeDeliverStatus();
     });
@@ -90,6 +96,21 @@ export class NativeClientCall implements Call {
   cancelWithStatus(status: Status, details: string): void {
     this.traceCall(() => `cancelled with status ${status} "${details}"`);
     this.native.cancelWithStatus(status, details);
+  }
+
+  /**
+   * Cancels the call with UNAVAILABLE unless it already received headers or a status. Channel.close calls this for
+   * every call when the channel is not READY, and otherwise for calls whose first batch has not reached C-core.
+   */
+  cancelIfUnanswered(details: string): void {
+    if (!this.metadataReceived && this.receivedStatus === null) {
+      this.cancelWithStatus(Status.UNAVAILABLE, details);
+    }
+  }
+
+  /** Returns whether C-core has received the call's initial metadata, which is when C-core starts the call. */
+  isStartedInCore(): boolean {
+    return this.startedInCore;
   }
 
   getPeer(): string {
@@ -151,6 +172,7 @@ export class NativeClientCall implements Call {
       return;
     }
     this.sendInFlight = true;
+    this.startedInCore = true;
     const done = (error: Error | null) => {
       this.sendInFlight = false;
       this.startNextSend();
