@@ -5,7 +5,8 @@
  * `GRPC_VERBOSITY` too, for its own tracers.
  *
  * A trace line has a fixed shape, written through the logger (by default to stderr):
- * `D 2024-01-01T00:00:00.000Z | v0.1.0 1234 | tracer | text`.
+ * `D 2024-01-01T00:00:00.000Z | v0.1.0 1234 | tracer | text`. C-core's own lines take the same path (core-log.ts),
+ * under the name `core`.
  */
 import { pid } from 'process';
 import { LogVerbosity } from './constants';
@@ -34,6 +35,7 @@ const DEFAULT_LOGGER: Partial<Console> = {
 
 let logger: Partial<Console> = DEFAULT_LOGGER;
 let verbosity: LogVerbosity = LogVerbosity.ERROR;
+let verbosityObserver: ((verbosity: LogVerbosity) => void) | null = null;
 let allTracersEnabled = false;
 const enabledTracers = new Set<string>();
 const disabledTracers = new Set<string>();
@@ -54,6 +56,13 @@ export function setLogger(newLogger: Partial<Console>): void {
 /** Sets the minimum severity that is logged; `LogVerbosity.NONE` silences everything. */
 export function setLogVerbosity(newVerbosity: LogVerbosity): void {
   verbosity = newVerbosity;
+  verbosityObserver?.(verbosity);
+}
+
+/** Registers the function called on every verbosity change (core-log.ts passes the value on to C-core). */
+export function observeVerbosity(observer: (verbosity: LogVerbosity) => void): void {
+  verbosityObserver = observer;
+  observer(verbosity);
 }
 
 /** grpc-js's name for {@link setLogVerbosity}. */
@@ -88,8 +97,13 @@ export function isTracerEnabled(tracer: string): boolean {
  */
 export function trace(severity: LogVerbosity, tracer: string, text: string): void {
   if (isTracerEnabled(tracer)) {
-    log(severity, `${new Date().toISOString()} | v${packageVersion} ${pid} | ${tracer} | ${text}`);
+    logLine(severity, tracer, text);
   }
+}
+
+/** Writes `text` in the shape of a trace line, under the name `source`, whether or not a tracer is enabled. */
+export function logLine(severity: LogVerbosity, source: string, text: string): void {
+  log(severity, `${new Date().toISOString()} | v${packageVersion} ${pid} | ${source} | ${text}`);
 }
 
 function parseVerbosity(name: string): LogVerbosity | undefined {
@@ -114,6 +128,7 @@ function parseVerbosity(name: string): LogVerbosity | undefined {
  */
 export function configureFromEnvironment(env: NodeJS.ProcessEnv = process.env): void {
   verbosity = parseVerbosity(env.GRPC_NODE_VERBOSITY ?? env.GRPC_VERBOSITY ?? '') ?? LogVerbosity.ERROR;
+  verbosityObserver?.(verbosity);
 
   enabledTracers.clear();
   disabledTracers.clear();

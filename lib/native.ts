@@ -13,6 +13,7 @@
  */
 import * as path from 'path';
 
+import { CoreLogBinding, routeCoreLogs } from './core-log';
 import { loadBinding } from './load-binding';
 
 export type NativeMetadata = Array<string | Buffer>;
@@ -110,7 +111,7 @@ export interface NativeServerCredentials {
 /** Channel options as C-core channel arguments: integers and strings only. */
 export type NativeChannelArgs = Record<string, string | number>;
 
-export interface NativeBinding {
+export interface NativeBinding extends CoreLogBinding {
   Channel: new (target: string, credentials: NativeChannelCredentials, args: NativeChannelArgs) => NativeChannel;
   Server: new (args: NativeChannelArgs) => NativeServer;
   insecureChannelCredentials(): NativeChannelCredentials;
@@ -121,3 +122,5 @@ export interface NativeBinding {
 
 // load-binding.ts says where the addon is looked for and explains a missing or unloadable one.
 export const binding = loadBinding(path.join(__dirname, '..')) as NativeBinding;
+
+routeCoreLogs(binding);

@@ -11,6 +11,7 @@
 #include "certificate_config_fetcher.h"
 #include "channel.h"
 #include "channel_credentials.h"
+#include "core_log.h"
 #include "credentials.h"
 #include "server.h"
 #include "server_credentials.h"
@@ -32,6 +33,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Channel::Init(env, exports);
   Server::Init(env, exports);
   InitCredentials(env, exports);
+  InitCoreLog(env, exports);
 
   // The security layer.
   InitChannelCredentials(env, exports);

@@ -124,3 +124,44 @@ describe('logging', () => {
     assert.match(stderrLines[0], /^D \S+Z \| v\S+ \d+ \| channel \| from child$/);
   });
 });
+
+describe('C-core log lines', () => {
+  const child = path.join(__dirname, 'fixtures', 'core-log-child.ts');
+
+  function run(mode: string, env: NodeJS.ProcessEnv = {}) {
+    const childEnv = { ...process.env };
+    delete childEnv.GRPC_VERBOSITY;
+    delete childEnv.GRPC_NODE_VERBOSITY;
+    return spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', child, mode], {
+      cwd: path.join(__dirname, '..'),
+      env: { ...childEnv, ...env },
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+  }
+
+  it('reach the logger set with setLogger', () => {
+    const result = run('logger');
+    assert.strictEqual(result.status, 0, result.stderr);
+
+    const { bindFailed, lines } = JSON.parse(result.stdout);
+    assert.strictEqual(bindFailed, true);
+    const coreLine = (lines as string[]).find((line) => line.includes('| core |'));
+    assert.ok(coreLine, `no C-core line among ${JSON.stringify(lines)}`);
+    assert.match(coreLine, /^\d{4}-\d\d-\d\dT.* \| v\S+ \d+ \| core \| src\/core\/\S+\.cc:\d+ /);
+    assert.match(coreLine, /Address already in use/);
+    assert.doesNotMatch(result.stderr, /chttp2_server\.cc/);
+  });
+
+  it('go to stderr in the package line shape by default', () => {
+    const result = run('default');
+    assert.strictEqual(result.status, 0, result.stderr);
+    assert.match(result.stderr, /^E \d{4}-\d\d-\d\dT.* \| core \| .*Address already in use/m);
+  });
+
+  it('are silenced by GRPC_VERBOSITY=NONE', () => {
+    const result = run('default', { GRPC_VERBOSITY: 'NONE' });
+    assert.strictEqual(result.status, 0, result.stderr);
+    assert.strictEqual(result.stderr, '');
+  });
+});
