@@ -508,9 +508,13 @@ function remoteFromPeer(peer: string): Pick<ConnectionInfo, 'remoteAddress' | 'r
  * message are held back until the status, and the message's callback runs at once. A status that follows in the
  * same turn of the event loop goes out in one batch with them, which saves a round trip through the completion
  * pump per call. Whatever is still held at the end of the turn is sent then.
+ *
  * The call ends when the status is sent or when C-core reports it closed (client cancellation, deadline, a broken
  * connection, or an error of C-core's such as an oversized request). Either way the listener's `onCancel` runs
- * once, as in grpc-js 1.10 and later.
+ * once, as in grpc-js 1.10 and later. C-core reports the end through a recvCloseOnServer operation, which
+ * streaming methods start with the call. A unary call starts it only when a step ends with no read in flight,
+ * because a read in flight fails when the call ends. So when the handler responds at once, the operation goes
+ * into the status batch and the call costs one batch less.
  */
 export class BaseServerInterceptingCall implements ServerInterceptingCallInterface {
   private listener: InterceptingServerListener | null = null;
@@ -523,6 +527,8 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
   private pendingStatus: PartialStatusObject | null = null;
   /** True for methods with a single response, whose response may wait for the status (see the class comment). */
   private readonly singleResponse: boolean;
+  /** Set once recvCloseOnServer was started (see the class comment). */
+  private closeWatched = false;
   /** The response headers and message of a single-response method that wait for the status. */
   private heldResponse: { headers: NativeMetadata | null; message: Buffer | null } | null = null;
   private readonly peer: string;
@@ -535,15 +541,34 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
   ) {
     this.peer = incoming.call.getPeer();
     this.singleResponse = handler.type === 'unary' || handler.type === 'clientStream';
-    // C-core completes this operation once the call is over, and reports whether it ended by cancellation.
-    this.startBatch({ recvCloseOnServer: true }, (error, result) => {
-      if (result.cancelled !== false) {
-        trace(LogVerbosity.DEBUG, TRACER_NAME, `Request to ${handler.path} was cancelled`);
-      }
-      this.notifyOnCancel();
-      incoming.onClose?.();
-    });
+    if (handler.type === 'unary') {
+      // An interceptor may start the call later; until then nothing else would notice a cancellation.
+      process.nextTick(() => this.watchCloseIfIdle());
+    } else {
+      this.watchClose();
+    }
   }
+
+  // Starts the operation that C-core completes once the call is over, which reports whether it was cancelled.
+  private watchClose(): void {
+    this.closeWatched = true;
+    this.startBatch({ recvCloseOnServer: true }, this.onCallClosed);
+  }
+
+  // A unary call needs the close watch only when no read is in flight, because a read fails when the call ends.
+  private watchCloseIfIdle(): void {
+    if (!this.closeWatched && !this.readInFlight) {
+      this.watchClose();
+    }
+  }
+
+  private readonly onCallClosed = (error: Error | null, result: NativeBatchResult): void => {
+    if (result.cancelled !== false) {
+      trace(LogVerbosity.DEBUG, TRACER_NAME, `Request to ${this.handler.path} was cancelled`);
+    }
+    this.notifyOnCancel();
+    this.incoming.onClose?.();
+  };
 
   start(listener: InterceptingServerListener): void {
     trace(LogVerbosity.DEBUG, TRACER_NAME, `Request to ${this.handler.path} start called`);
@@ -552,6 +577,7 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
     }
     this.listener = listener;
     listener.onReceiveMetadata(this.incoming.metadata);
+    this.watchCloseIfIdle();
   }
 
   sendMetadata(metadata: Metadata): void {
@@ -639,7 +665,13 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       this.metadataSent = true;
       batch.sendInitialMetadata = [];
     }
-    this.startBatch(batch, () => {});
+    if (this.closeWatched) {
+      this.startBatch(batch, () => {});
+    } else {
+      this.closeWatched = true;
+      batch.recvCloseOnServer = true;
+      this.startBatch(batch, this.onCallClosed);
+    }
     this.notifyOnCancel();
   }
 
@@ -650,18 +682,17 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
     this.readInFlight = true;
     this.startBatch({ recvMessage: true }, (error, result) => {
       this.readInFlight = false;
-      if (this.ended) {
-        return;
-      }
-      if (error !== null) {
-        // The call is over; the recvCloseOnServer operation reports it.
+      if (this.ended || error !== null) {
+        // The call is over, and the recvCloseOnServer operation reports how it ended.
+        this.watchCloseIfIdle();
         return;
       }
       if (result.message === null || result.message === undefined) {
         this.listener?.onReceiveHalfClose();
-        return;
+      } else {
+        this.deliverMessage(result.message);
       }
-      this.deliverMessage(result.message);
+      this.watchCloseIfIdle();
     });
   }
 
@@ -791,6 +822,14 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       log(LogVerbosity.ERROR, `Request to ${this.handler.path}: ${errorMessage(error)}; ending the call`);
       this.incoming.call.cancelWithStatus(Status.INTERNAL, 'The server failed to process the call');
       this.notifyOnCancel();
+      // C-core must still report the end of the call, and the rejected batch may have been the one to do so.
+      const onlyCloseWatch = batch.recvCloseOnServer === true && Object.keys(batch).length === 1;
+      if (batch.recvCloseOnServer === true) {
+        this.closeWatched = false;
+      }
+      if (!this.closeWatched && !onlyCloseWatch) {
+        this.watchClose();
+      }
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * How the server sends the single response of unary and client-streaming calls. The response headers, the message
  * and the status normally go to C-core in one batch. These tests check that grpc-js clients still see the same
- * order of events and the same error paths, with a real @grpc/grpc-js client over TCP on 127.0.0.1.
+ * order of events and the same error paths, and that a unary call still notices a cancellation while nothing of
+ * it is in flight in C-core. The client is a real @grpc/grpc-js client over TCP on 127.0.0.1.
  */
 import * as assert from 'assert';
 import * as grpcJs from '@grpc/grpc-js';
@@ -263,3 +264,40 @@ for (const name of ['unary', 'clientStream'] as const) {
     });
   });
 }
+
+describe('Server unary cancellation', () => {
+  it('reaches an interceptor that holds the request headers', async () => {
+    let headersHeld: () => void = () => {};
+    const held = new Promise<void>(resolve => {
+      headersHeld = resolve;
+    });
+    let interceptorCancelled: () => void = () => {};
+    const cancelled = new Promise<void>(resolve => {
+      interceptorCancelled = resolve;
+    });
+    let handlerRan = false;
+    // Keeps the request headers until the call ends, so the server has no read in flight to notice the cancel.
+    const holdHeaders: ServerInterceptor = (methodDescriptor, call) => new ServerInterceptingCall(call,
+      new ResponderBuilder()
+        .withStart(next => next({
+          onReceiveMetadata: () => headersHeld(),
+          onCancel: () => interceptorCancelled(),
+        }))
+        .build());
+    const client = await start({
+      unary: (call: any, callback: any) => {
+        handlerRan = true;
+        callback(null, {});
+      },
+    }, { interceptors: [holdHeaders] });
+
+    const status = new Promise<grpcJs.StatusObject>(resolve => {
+      const call = client.unary({ n: 1 }, () => {});
+      call.on('status', resolve);
+      void held.then(() => call.cancel());
+    });
+    assert.strictEqual((await status).code, Status.CANCELLED);
+    await cancelled;
+    assert.strictEqual(handlerRan, false);
+  });
+});
