@@ -40,4 +40,9 @@ export interface Call {
   getAuthContext(): AuthContext | null;
   /** Sets per-call credentials; only before `start`. */
   setCredentials(credentials: CallCredentials): void;
+  /**
+   * Tells the call, before `start`, that its method is declared with a single response, so that it may receive
+   * the response and the status in fewer batches. A call that is not told treats the response as a stream.
+   */
+  setSingleResponse?(): void;
 }

@@ -463,6 +463,7 @@ class SerializingCall implements InterceptingCallInterface {
 class SingleResponseSerializingCall extends SerializingCall {
   start(metadata: Metadata, listener?: Partial<InterceptingListener>): void {
     let receivedMessage = false;
+    this.call.setSingleResponse?.();
     super.start(metadata, {
       onReceiveMetadata: (received) => listener?.onReceiveMetadata?.(received),
       onReceiveMessage: (message) => {

@@ -6,6 +6,11 @@
  * it completed. Receives are separate batches because each completes at a different time: initial metadata, one
  * message per `startRead`, and the status. The listener sees metadata first, then messages, then exactly one
  * status: a status that arrives while metadata or a read is still outstanding waits for them.
+ *
+ * One exception saves two of the four completions of a unary call: when the call was told that its method has a
+ * single response (`setSingleResponse`) and its first send batch already half-closes, no later send can wait for
+ * that batch, so the receives of the response and of the status join it. Initial metadata still has a batch of
+ * its own, because a listener may act on it (cancel, for instance) before the response arrives.
  */
 import { AuthContext, authContextFromNativeCall } from './auth-context';
 import type { CallCredentials } from './call-credentials';
@@ -13,25 +18,44 @@ import type { Call, InterceptingListener, MessageContext, StatusObject } from '.
 import { LogVerbosity, Status } from './constants';
 import { isTracerEnabled, trace } from './logging';
 import { Metadata, metadataFromNative, metadataToNative } from './metadata';
-import type { NativeBatch, NativeBatchResult, NativeCall, NativeStatus } from './native';
+import { BatchOp } from './native';
+import type { NativeBatchResult, NativeCall, NativeMetadata, NativeStatus } from './native';
 import { addSecurityHint } from './security-errors';
 
 const TRACER = 'call_stream';
 
 let nextCallNumber = 0;
 
+type SendCallback = (error: Error | null) => void;
+
+/** Sends collected for one batch, in the arguments of the positional `NativeCall.startBatch`. */
+interface SendBatch {
+  ops: number;
+  metadata?: NativeMetadata;
+  metadataFlags: number;
+  message?: Buffer;
+  messageFlags: number;
+  callbacks: SendCallback[];
+}
+
+/** One receive operation and what handles its result. */
+interface Receive {
+  op: number;
+  onResult: (result: NativeBatchResult) => void;
+}
+
 export class NativeClientCall implements Call {
   private listener: InterceptingListener | null = null;
   private readonly callNumber = nextCallNumber++;
 
   // Sends collected during this turn of the event loop, and what to call when they are done.
-  private pendingSends: NativeBatch | null = null;
-  private pendingSendCallbacks: Array<(error: Error | null) => void> = [];
+  private pendingSends: SendBatch | null = null;
   // Receives asked for while sends are being collected; they start right after the sends.
-  private pendingReceives: Array<() => void> = [];
+  private pendingReceives: Receive[] = [];
   // Send batches waiting for the one in flight to complete.
-  private readonly sendQueue: Array<{ batch: NativeBatch; callbacks: Array<(error: Error | null) => void> }> = [];
+  private readonly sendQueue: SendBatch[] = [];
   private sendInFlight = false;
+  private singleResponse = false;
 
   private metadataReceived = false;
   private readInFlight = false;
@@ -49,16 +73,15 @@ export class NativeClientCall implements Call {
     this.traceCall(() => `starting ${this.method}`);
     this.listener = listener;
 
-    this.addSends({
-      sendInitialMetadata: metadataToNative(metadata),
-      sendInitialMetadataFlags: initialMetadataFlags(metadata),
-    });
-    this.startReceive({ recvInitialMetadata: true }, (result) => {
+    const sends = this.collectSends(BatchOp.SEND_INITIAL_METADATA);
+    sends.metadata = metadataToNative(metadata);
+    sends.metadataFlags = initialMetadataFlags(metadata);
+    this.startReceive(BatchOp.RECV_INITIAL_METADATA, (result) => {
       this.metadataReceived = true;
       this.listener?.onReceiveMetadata(metadataFromNative(result.metadata ?? []));
       this.maybeDeliverStatus();
     });
-    this.startReceive({ recvStatusOnClient: true }, (result) => {
+    this.startReceive(BatchOp.RECV_STATUS_ON_CLIENT, (result) => {
       this.receivedStatus = statusFromNative(result.status);
       this.callsInFlight?.delete(this);
       this.traceCall(() => `received status ${this.receivedStatus?.code} "${this.receivedStatus?.details}"`);
@@ -66,12 +89,22 @@ export class NativeClientCall implements Call {
     });
   }
 
+  /**
+   * Tells the call, before `start`, that its method is declared with a single response (unary and
+   * client-streaming methods). A call whose first send batch then half-closes receives its response and status in
+   * that same batch.
+   */
+  setSingleResponse(): void {
+    this.singleResponse = true;
+  }
+
   sendMessageWithContext(context: MessageContext, message: Buffer): void {
-    const batch: NativeBatch = { sendMessage: message };
-    if (context.flags) {
-      batch.sendMessageFlags = context.flags;
+    const sends = this.collectSends(BatchOp.SEND_MESSAGE);
+    sends.message = message;
+    sends.messageFlags = context.flags ?? 0;
+    if (context.callback) {
+      sends.callbacks.push(context.callback);
     }
-    this.addSends(batch, context.callback);
   }
 
   startRead(): void {
@@ -79,7 +112,7 @@ export class NativeClientCall implements Call {
       return;
     }
     this.readInFlight = true;
-    this.startReceive({ recvMessage: true }, (result) => {
+    this.startReceive(BatchOp.RECV_MESSAGE, (result) => {
       this.readInFlight = false;
       const message = result.message;
       if (message !== null && message !== undefined && !this.statusDelivered) {
@@ -90,7 +123,7 @@ export class NativeClientCall implements Call {
   }
 
   halfClose(): void {
-    this.addSends({ sendCloseFromClient: true });
+    this.collectSends(BatchOp.SEND_CLOSE_FROM_CLIENT);
   }
 
   cancelWithStatus(status: Status, details: string): void {
@@ -131,35 +164,46 @@ export class NativeClientCall implements Call {
     return this.callNumber;
   }
 
-  private addSends(batch: NativeBatch, callback?: (error?: Error | null) => void): void {
-    if (this.pendingSends !== null && batch.sendMessage !== undefined && this.pendingSends.sendMessage !== undefined) {
+  /** Adds `op` to the send batch of this turn, creating it when needed, and returns that batch. */
+  private collectSends(op: number): SendBatch {
+    if (this.pendingSends !== null && op === BatchOp.SEND_MESSAGE && (this.pendingSends.ops & op) !== 0) {
       // C-core takes one message per batch: send what is collected and start collecting again.
       this.flushSends();
     }
     if (this.pendingSends === null) {
-      this.pendingSends = {};
+      this.pendingSends = { ops: 0, metadataFlags: 0, messageFlags: 0, callbacks: [] };
       queueMicrotask(() => this.flushSends());
     }
-    Object.assign(this.pendingSends, batch);
-    if (callback) {
-      this.pendingSendCallbacks.push(callback);
-    }
+    this.pendingSends.ops |= op;
+    return this.pendingSends;
   }
 
   private flushSends(): void {
-    const batch = this.pendingSends;
-    if (batch === null) {
+    const sends = this.pendingSends;
+    if (sends === null) {
       return;
     }
     const receives = this.pendingReceives;
-    this.sendQueue.push({ batch, callbacks: this.pendingSendCallbacks });
     this.pendingSends = null;
-    this.pendingSendCallbacks = [];
     this.pendingReceives = [];
 
+    if (this.singleResponse && !this.startedInCore && (sends.ops & BatchOp.SEND_CLOSE_FROM_CLIENT) !== 0) {
+      // Nothing was sent before and nothing can follow, so the response and status may ride on the sends without
+      // holding up a later send. The initial metadata keeps a batch of its own, so that it reaches the listener
+      // when it arrives and not only with the status.
+      this.traceCall(() => 'receiving the response with the sends');
+      this.startSendBatch(sends, receives.filter((receive) => receive.op !== BatchOp.RECV_INITIAL_METADATA));
+      for (const receive of receives) {
+        if (receive.op === BatchOp.RECV_INITIAL_METADATA) {
+          this.startReceiveBatch(receive);
+        }
+      }
+      return;
+    }
+    this.sendQueue.push(sends);
     this.startNextSend();
     for (const receive of receives) {
-      receive();
+      this.startReceiveBatch(receive);
     }
   }
 
@@ -168,20 +212,36 @@ export class NativeClientCall implements Call {
       return;
     }
     const next = this.sendQueue.shift();
-    if (next === undefined) {
-      return;
+    if (next !== undefined) {
+      this.startSendBatch(next, []);
     }
+  }
+
+  /** Starts one send batch, together with `receives` when there are any; their results follow the sends'. */
+  private startSendBatch(sends: SendBatch, receives: Receive[]): void {
     this.sendInFlight = true;
     this.startedInCore = true;
-    const done = (error: Error | null) => {
+    let ops = sends.ops;
+    for (const receive of receives) {
+      ops |= receive.op;
+    }
+    const done = (error: Error | null, result?: NativeBatchResult) => {
       this.sendInFlight = false;
       this.startNextSend();
-      for (const callback of next.callbacks) {
+      for (const callback of sends.callbacks) {
         callback(error);
+      }
+      if (result !== undefined) {
+        for (const receive of receives) {
+          receive.onResult(result);
+        }
       }
     };
     try {
-      this.native.startBatch(next.batch, (error) => done(error));
+      this.native.startBatch(ops, (error, metadata, message, statusCode, statusDetails, trailingMetadata) => {
+        done(error, receives.length === 0 ? undefined
+          : resultFromNative(metadata, message, statusCode, statusDetails, trailingMetadata));
+      }, sends.metadata, sends.metadataFlags, sends.message, sends.messageFlags);
     } catch (error) {
       // C-core rejected the batch: the call already ended, or the batch is invalid (a message that is not a
       // Buffer, for instance). Cancelling ends a call that is still going with a status that gives the reason;
@@ -190,24 +250,31 @@ export class NativeClientCall implements Call {
       this.traceCall(() => `send batch rejected: ${reason}`);
       this.native.cancelWithStatus(Status.INTERNAL, `grpc-native failed to send on the call: ${reason}`);
       process.nextTick(done, error as Error);
+      // Receives that were to ride on the rejected batch start on their own and report the cancellation.
+      for (const receive of receives) {
+        this.startReceiveBatch(receive);
+      }
     }
   }
 
-  private startReceive(batch: NativeBatch, onResult: (result: NativeBatchResult) => void): void {
-    const start = () => {
-      try {
-        this.native.startBatch(batch, (_error, result) => onResult(result));
-      } catch (error) {
-        // C-core refuses receives once the call is over; an empty result reads as "no more messages".
-        this.traceCall(() => `receive batch refused: ${(error as Error).message}`);
-        process.nextTick(onResult, { message: null });
-      }
-    };
+  private startReceive(op: number, onResult: (result: NativeBatchResult) => void): void {
     // Sends go first, so that C-core sees the initial metadata before any receive.
     if (this.pendingSends !== null) {
-      this.pendingReceives.push(start);
+      this.pendingReceives.push({ op, onResult });
     } else {
-      start();
+      this.startReceiveBatch({ op, onResult });
+    }
+  }
+
+  private startReceiveBatch(receive: Receive): void {
+    try {
+      this.native.startBatch(receive.op, (_error, metadata, message, statusCode, statusDetails, trailingMetadata) => {
+        receive.onResult(resultFromNative(metadata, message, statusCode, statusDetails, trailingMetadata));
+      });
+    } catch (error) {
+      // C-core refuses receives once the call is over; an empty result reads as "no more messages".
+      this.traceCall(() => `receive batch refused: ${(error as Error).message}`);
+      process.nextTick(receive.onResult, { message: null });
     }
   }
 
@@ -239,6 +306,14 @@ function initialMetadataFlags(metadata: Metadata): number {
     return 0;
   }
   return WAIT_FOR_READY_EXPLICITLY_SET | (waitForReady ? WAIT_FOR_READY : 0);
+}
+
+function resultFromNative(metadata: NativeMetadata | undefined, message: Buffer | null | undefined,
+  statusCode: number | undefined, statusDetails: string | undefined,
+  trailingMetadata: NativeMetadata | undefined): NativeBatchResult {
+  const status = statusCode === undefined ? undefined
+    : { code: statusCode, details: statusDetails ?? '', metadata: trailingMetadata ?? [] };
+  return { metadata, message, status };
 }
 
 function statusFromNative(status: NativeStatus | undefined): StatusObject {

@@ -114,11 +114,16 @@ grpc_call* Call::Get(Napi::Env env) const {
 
 Napi::Value Call::StartBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "startBatch: batch must be an object");
+  // The first argument is either an operation bitmask (the positional form) or a batch object; see batch.h.
+  bool positional = info[0].IsNumber();
+  if (!positional && !info[0].IsObject()) {
+    throw Napi::TypeError::New(env, "startBatch: batch must be an object or an operation bitmask");
+  }
   if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "startBatch: callback must be a function");
   grpc_call* call = Get(env);
 
-  auto* batch = new Batch(env, Value(), info[0].As<Napi::Object>(), info[1].As<Napi::Function>());
+  auto* batch = positional ? new Batch(env, Value(), info)
+                           : new Batch(env, Value(), info[0].As<Napi::Object>(), info[1].As<Napi::Function>());
   if (server_side_ && SendsTimeout(*batch)) {
     delete batch;
     throw Napi::TypeError::New(env, "startBatch: a server cannot send grpc-timeout metadata");
