@@ -41,8 +41,8 @@ export interface Call {
   /** Sets per-call credentials; only before `start`. */
   setCredentials(credentials: CallCredentials): void;
   /**
-   * Tells the call, before `start`, that its method is declared with a single response, so that it may receive
-   * the response and the status in fewer batches. A call that is not told treats the response as a stream.
+   * Marks the call, before `start`, as one whose method is declared with a single response, so that it may
+   * receive the response and the status in fewer batches. An unmarked call treats the response as a stream.
    */
   setSingleResponse?(): void;
 }

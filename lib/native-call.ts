@@ -7,8 +7,8 @@
  * message per `startRead`, and the status. The listener sees metadata first, then messages, then exactly one
  * status: a status that arrives while metadata or a read is still outstanding waits for them.
  *
- * One exception saves two of the four completions of a unary call: when the call was told that its method has a
- * single response (`setSingleResponse`) and its first send batch already half-closes, no later send can wait for
+ * One exception saves two of the four completions of a unary call: when the call is marked as having a single
+ * response (`setSingleResponse`) and its first send batch already half-closes, no later send can wait for
  * that batch, so the receives of the response and of the status join it. Initial metadata still has a batch of
  * its own, because a listener may act on it (cancel, for instance) before the response arrives.
  */
@@ -90,7 +90,7 @@ export class NativeClientCall implements Call {
   }
 
   /**
-   * Tells the call, before `start`, that its method is declared with a single response (unary and
+   * Marks the call, before `start`, as one whose method is declared with a single response (unary and
    * client-streaming methods). A call whose first send batch then half-closes receives its response and status in
    * that same batch.
    */

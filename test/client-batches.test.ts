@@ -43,7 +43,7 @@ const HANDLERS = {
     callback(null, call.request, trailers);
   },
   Fail(_call: grpcJs.ServerUnaryCall<Buffer, Buffer>, callback: grpcJs.sendUnaryData<Buffer>) {
-    // No headers before the error, so grpc-js answers with trailers only.
+    // No headers before the error, so grpc-js responds with trailers only.
     callback({ code: grpcJs.status.FAILED_PRECONDITION, details: 'refused by the test' });
   },
   HeadersThenWait(call: grpcJs.ServerUnaryCall<Buffer, Buffer>) {
@@ -72,6 +72,26 @@ class CountingChannel extends Channel {
     Object.defineProperty(native, 'startBatch', {
       value: (...batchArgs: unknown[]) => {
         this.batches++;
+        return (startBatch as (...values: unknown[]) => void).apply(native, batchArgs);
+      },
+    });
+    return call;
+  }
+}
+
+/** A channel whose calls throw from their first startBatch, as the addon does when C-core rejects a batch. */
+class RejectingChannel extends Channel {
+  createCall(...args: Parameters<Channel['createCall']>): ReturnType<Channel['createCall']> {
+    const call = super.createCall(...args);
+    const native = (call as unknown as { native: NativeCall }).native;
+    const startBatch = native.startBatch;
+    let rejected = false;
+    Object.defineProperty(native, 'startBatch', {
+      value: (...batchArgs: unknown[]) => {
+        if (!rejected) {
+          rejected = true;
+          throw new Error('startBatch failed: GRPC_CALL_ERROR_TOO_MANY_OPERATIONS');
+        }
         return (startBatch as (...values: unknown[]) => void).apply(native, batchArgs);
       },
     });
@@ -189,6 +209,22 @@ describe('client batches', () => {
 
       assert.strictEqual(events.error?.code, grpc.status.CANCELLED);
       assert.strictEqual(events.order[events.order.length - 1], 'status');
+    });
+
+    it('ends when its first batch is rejected', async () => {
+      // The response and status receives were to ride on the rejected batch, so they must start on their own.
+      const rejecting = new RejectingChannel(address, grpc.credentials.createInsecure(), {});
+      const rejectingClient = new grpc.Client(address, grpc.credentials.createInsecure(),
+        { channelOverride: rejecting });
+      try {
+        const events = await unary(rejectingClient, SERVICE.Echo.path, { deadline: Date.now() + 10_000 });
+
+        assert.deepStrictEqual(events.order, ['metadata', 'callback', 'status']);
+        assert.strictEqual(events.error?.code, grpc.status.INTERNAL);
+        assert.match(events.error?.details ?? '', /GRPC_CALL_ERROR_TOO_MANY_OPERATIONS/);
+      } finally {
+        rejectingClient.close();
+      }
     });
 
     it('takes two batches behind a delayed interceptor', async () => {
