@@ -7,10 +7,10 @@
  * message per `startRead`, and the status. The listener sees metadata first, then messages, then exactly one
  * status: a status that arrives while metadata or a read is still outstanding waits for them.
  *
- * One exception saves two of the four completions of a unary call: when the call is marked as having a single
- * response (`setSingleResponse`) and its first send batch already half-closes, no later send can wait for
- * that batch, so the receives of the response and of the status join it. Initial metadata still has a batch of
- * its own, because a listener may act on it (cancel, for instance) before the response arrives.
+ * When the first send batch already half-closes (unary and server-streaming calls), no later send can wait for it,
+ * so the status receive joins it. For a call marked as having a single response (`setSingleResponse`), the
+ * message receive joins it too, which saves a unary call two of its four completions. Initial metadata keeps a
+ * batch of its own (see mayJoinSends).
  */
 import { AuthContext, authContextFromNativeCall } from './auth-context';
 import type { CallCredentials } from './call-credentials';
@@ -91,8 +91,8 @@ export class NativeClientCall implements Call {
 
   /**
    * Marks the call, before `start`, as one whose method is declared with a single response (unary and
-   * client-streaming methods). A call whose first send batch then half-closes receives its response and status in
-   * that same batch.
+   * client-streaming methods). A call whose first send batch then half-closes receives its response in that same
+   * batch.
    */
   setSingleResponse(): void {
     this.singleResponse = true;
@@ -187,14 +187,14 @@ export class NativeClientCall implements Call {
     this.pendingSends = null;
     this.pendingReceives = [];
 
-    if (this.singleResponse && !this.startedInCore && (sends.ops & BatchOp.SEND_CLOSE_FROM_CLIENT) !== 0) {
-      // Nothing was sent before and nothing can follow, so the response and status may ride on the sends without
-      // holding up a later send. The initial metadata keeps a batch of its own, so that it reaches the listener
-      // when it arrives and not only with the status.
-      this.traceCall(() => 'receiving the response with the sends');
-      this.startSendBatch(sends, receives.filter((receive) => receive.op !== BatchOp.RECV_INITIAL_METADATA));
+    if (!this.startedInCore && (sends.ops & BatchOp.SEND_CLOSE_FROM_CLIENT) !== 0) {
+      // Nothing was sent before and nothing can follow, so receives may ride on the sends without holding up a
+      // later send.
+      this.traceCall(() => 'receiving with the sends');
+      const joining = receives.filter((receive) => this.mayJoinSends(receive));
+      this.startSendBatch(sends, joining);
       for (const receive of receives) {
-        if (receive.op === BatchOp.RECV_INITIAL_METADATA) {
+        if (!joining.includes(receive)) {
           this.startReceiveBatch(receive);
         }
       }
@@ -205,6 +205,16 @@ export class NativeClientCall implements Call {
     for (const receive of receives) {
       this.startReceiveBatch(receive);
     }
+  }
+
+  /**
+   * Returns whether a receive may join a first send batch that half-closes, which completes only once all of its
+   * operations have. The status always may. The message may when the method has a single response. Initial
+   * metadata never does, so that it reaches the listener when it arrives: a listener may act on it (cancel, for
+   * instance) before the response. Neither do the messages of a response stream, which are delivered one by one.
+   */
+  private mayJoinSends(receive: Receive): boolean {
+    return receive.op === BatchOp.RECV_STATUS_ON_CLIENT || (this.singleResponse && receive.op === BatchOp.RECV_MESSAGE);
   }
 
   private startNextSend(): void {
