@@ -4,7 +4,10 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/string_util.h>
 
+#include <exception>
 #include <memory>
+#include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -20,36 +23,73 @@ namespace {
 struct PluginState {
   std::shared_ptr<SharedJsFunction> function;
   std::string type;
-};
-
-// Where the result goes: C-core's callback and its argument, valid until the result is delivered.
-struct PendingRequest {
-  grpc_credentials_plugin_metadata_cb callback;
-  void* user_data;
+  // The environment that made the plugin, and its JavaScript thread: the only thread that may call the function.
+  napi_env env;
+  std::thread::id javascript_thread;
 };
 
 using MetadataEntries = std::vector<std::pair<std::string, std::string>>;
 
-void Complete(PendingRequest pending, MetadataEntries entries, grpc_status_code status, std::string details) {
-  RunOnCallbackThread([pending, entries = std::move(entries), status, details = std::move(details)] {
-    // C-core takes its own references to the slices, so these are released right after the callback.
-    std::vector<grpc_metadata> metadata(entries.size());
-    for (size_t i = 0; i < entries.size(); i++) {
-      metadata[i] = {};
-      metadata[i].key = grpc_slice_from_copied_buffer(entries[i].first.data(), entries[i].first.size());
-      metadata[i].value = grpc_slice_from_copied_buffer(entries[i].second.data(), entries[i].second.size());
-    }
-    pending.callback(pending.user_data, metadata.data(), metadata.size(), status,
-                     status == GRPC_STATUS_OK ? nullptr : details.c_str());
-    for (grpc_metadata& entry : metadata) {
-      grpc_slice_unref(entry.key);
-      grpc_slice_unref(entry.value);
-    }
-  });
+struct PluginResult {
+  MetadataEntries entries;
+  grpc_status_code status = GRPC_STATUS_OK;
+  std::string details;
+};
+
+PluginResult Failure(std::string details) {
+  return PluginResult{{}, GRPC_STATUS_UNAVAILABLE, std::move(details)};
 }
 
-void Fail(PendingRequest pending, std::string details) {
-  Complete(pending, {}, GRPC_STATUS_UNAVAILABLE, std::move(details));
+// One get_metadata request, shared by the plugin's `done` function and, during an inline run, by get_metadata.
+struct PendingRequest {
+  // C-core's callback and its argument, valid until the result is delivered.
+  grpc_credentials_plugin_metadata_cb callback;
+  void* user_data;
+  // True while get_metadata runs the plugin on this thread. An answer given meanwhile goes into `inline_result`,
+  // and get_metadata returns it synchronously.
+  bool running_inline = false;
+  std::optional<PluginResult> inline_result;
+};
+
+// How many JavaScript plugins run inside get_metadata on this thread, counting nested runs.
+thread_local int inline_run_depth = 0;
+
+// Hands `result` to C-core's callback on the calling thread.
+void InvokeCallback(const PendingRequest& request, const PluginResult& result) {
+  // C-core takes its own references to the slices, so these are released right after the callback.
+  std::vector<grpc_metadata> metadata(result.entries.size());
+  for (size_t i = 0; i < result.entries.size(); i++) {
+    const auto& [key, value] = result.entries[i];
+    metadata[i] = {};
+    metadata[i].key = grpc_slice_from_copied_buffer(key.data(), key.size());
+    metadata[i].value = grpc_slice_from_copied_buffer(value.data(), value.size());
+  }
+  request.callback(request.user_data, metadata.data(), metadata.size(), result.status,
+                   result.status == GRPC_STATUS_OK ? nullptr : result.details.c_str());
+  for (grpc_metadata& entry : metadata) {
+    grpc_slice_unref(entry.key);
+    grpc_slice_unref(entry.value);
+  }
+}
+
+void CompleteOnCallbackThread(std::shared_ptr<PendingRequest> request, PluginResult result) {
+  RunOnCallbackThread([request = std::move(request), result = std::move(result)] { InvokeCallback(*request, result); });
+}
+
+// Delivers the plugin's answer from the JavaScript thread.
+void Deliver(const std::shared_ptr<PendingRequest>& request, PluginResult result) {
+  if (request->running_inline) {
+    request->inline_result = std::move(result);
+    return;
+  }
+  if (inline_run_depth > 0) {
+    // This thread is inside get_metadata of another request, in the middle of C-core's work on that call. C-core
+    // documents its callback only for after get_metadata returned, so the result takes the callback thread.
+    CompleteOnCallbackThread(request, std::move(result));
+    return;
+  }
+  // The request's get_metadata has returned, or ran on another thread, so C-core accepts the result here.
+  InvokeCallback(*request, result);
 }
 
 // Reads the flat [key, value, ...] array of `done`. Values are strings or Buffers (for `-bin` keys). Returns
@@ -78,56 +118,167 @@ bool ReadMetadata(Napi::Value value, MetadataEntries* entries) {
   return true;
 }
 
-void OnDone(PendingRequest pending, const Napi::CallbackInfo& info) {
+void OnDone(const std::shared_ptr<PendingRequest>& request, const Napi::CallbackInfo& info) {
   Napi::Value error = info[0];
   if (!error.IsUndefined() && !error.IsNull()) {
-    Fail(pending, error.ToString().Utf8Value());
+    Deliver(request, Failure(error.ToString().Utf8Value()));
     return;
   }
-  MetadataEntries entries;
-  if (!ReadMetadata(info[1], &entries)) {
-    Fail(pending, "the metadata plugin returned malformed metadata");
+  PluginResult result;
+  if (!ReadMetadata(info[1], &result.entries)) {
+    Deliver(request, Failure("the metadata plugin returned malformed metadata"));
     throw Napi::TypeError::New(info.Env(), "metadata plugin done: metadata must be a [key, value, ...] array");
   }
-  Complete(pending, std::move(entries), GRPC_STATUS_OK, "");
+  Deliver(request, std::move(result));
 }
+
+// Calls the JavaScript plugin for `request` with a new `done` function. Sets `*called` just before the call, so
+// that the caller can tell a throw of the plugin from a failure to call it. Throws what the plugin throws.
+void CallPlugin(Napi::Env env, const SharedJsFunction& plugin, const std::shared_ptr<PendingRequest>& request,
+                const std::string& service_url, const std::string& method_name, bool* called) {
+  Napi::Function done = NewOnceFunction(
+      env, "metadataPluginDone", [request](const Napi::CallbackInfo& info) { OnDone(request, info); },
+      [request] {
+        // A finalizer: no JavaScript, and maybe during teardown, so the result takes the callback thread.
+        CompleteOnCallbackThread(request, Failure("the metadata plugin dropped its callback without calling it"));
+      });
+  Napi::String url_value = Napi::String::New(env, service_url);
+  Napi::String method_value = Napi::String::New(env, method_name);
+  *called = true;
+  plugin.Value().Call({url_value, method_value, done});
+}
+
+// Raises an exception that the plugin threw inside get_metadata as an uncaught exception on a later turn of the
+// event loop. It cannot propagate through C-core's frames, and raising it at once would run the process's
+// `uncaughtException` handlers inside C-core.
+class RaiseTask : public Task {
+ public:
+  explicit RaiseTask(Napi::Value error) : error_(Napi::Persistent(error)) {}
+
+  void Run(napi_env env) override {
+    if (env == nullptr) {
+      error_.SuppressDestruct();
+      return;
+    }
+    throw Napi::Error(env, error_.Value());
+  }
+
+ private:
+  Napi::Reference<Napi::Value> error_;
+};
 
 class GetMetadataTask : public Task {
  public:
-  GetMetadataTask(std::shared_ptr<SharedJsFunction> plugin, PendingRequest pending, const char* service_url,
-                  const char* method_name)
+  GetMetadataTask(std::shared_ptr<SharedJsFunction> plugin, std::shared_ptr<PendingRequest> request,
+                  const char* service_url, const char* method_name)
       : plugin_(std::move(plugin)),
-        pending_(pending),
+        request_(std::move(request)),
         service_url_(service_url == nullptr ? "" : service_url),
         method_name_(method_name == nullptr ? "" : method_name) {}
 
   void Run(napi_env raw_env) override {
     if (raw_env == nullptr) {
-      Fail(pending_, "the Node.js environment closed before the metadata plugin ran");
+      CompleteOnCallbackThread(request_, Failure("the Node.js environment closed before the metadata plugin ran"));
       return;
     }
-    Napi::Env env(raw_env);
-    PendingRequest pending = pending_;
-    Napi::Function done = NewOnceFunction(
-        env, "metadataPluginDone", [pending](const Napi::CallbackInfo& info) { OnDone(pending, info); },
-        [pending] { Fail(pending, "the metadata plugin dropped its callback without calling it"); });
-    plugin_->Value().Call({Napi::String::New(env, service_url_), Napi::String::New(env, method_name_), done});
+    bool called = false;
+    try {
+      CallPlugin(Napi::Env(raw_env), *plugin_, request_, service_url_, method_name_, &called);
+    } catch (const Napi::Error&) {
+      if (!called) CompleteOnCallbackThread(request_, Failure("the metadata plugin could not be called"));
+      throw;  // The pump raises it as an uncaught exception.
+    }
   }
 
  private:
   std::shared_ptr<SharedJsFunction> plugin_;
-  PendingRequest pending_;
+  std::shared_ptr<PendingRequest> request_;
   std::string service_url_;
   std::string method_name_;
 };
 
+// Counts an inline run on this thread for as long as it is in scope.
+class InlineRunScope {
+ public:
+  InlineRunScope() { inline_run_depth++; }
+  ~InlineRunScope() { inline_run_depth--; }
+  InlineRunScope(const InlineRunScope&) = delete;
+  InlineRunScope& operator=(const InlineRunScope&) = delete;
+};
+
+// Fills get_metadata's synchronous outputs. C-core takes ownership of the slices and of `*error_details`.
+void ReturnSynchronously(const PluginResult& result, grpc_metadata* creds_md, size_t* count,
+                         grpc_status_code* status, const char** error_details) {
+  for (size_t i = 0; i < result.entries.size(); i++) {
+    const auto& [key, value] = result.entries[i];
+    creds_md[i] = {};
+    creds_md[i].key = grpc_slice_from_copied_buffer(key.data(), key.size());
+    creds_md[i].value = grpc_slice_from_copied_buffer(value.data(), value.size());
+  }
+  *count = result.entries.size();
+  *status = result.status;
+  *error_details = result.status == GRPC_STATUS_OK ? nullptr : gpr_strdup(result.details.c_str());
+}
+
+// Runs the plugin right here, on the plugin's JavaScript thread, inside whatever C-core call asked for metadata
+// (usually grpc_call_start_batch). Returns get_metadata's value: 1 with the outputs filled when the plugin
+// answered before returning, otherwise 0, and the answer goes to C-core's callback later.
+int GetMetadataInline(const PluginState& plugin, const grpc_auth_metadata_context& context,
+                      std::shared_ptr<PendingRequest> request, grpc_metadata* creds_md, size_t* count,
+                      grpc_status_code* status, const char** error_details) {
+  Napi::Env env(plugin.env);
+  Napi::HandleScope scope(env);
+  request->running_inline = true;
+  {
+    InlineRunScope inline_run;
+    bool called = false;
+    try {
+      CallPlugin(env, *plugin.function, request, context.service_url == nullptr ? "" : context.service_url,
+                 context.method_name == nullptr ? "" : context.method_name, &called);
+    } catch (const Napi::Error& error) {
+      if (called) {
+        plugin.function->pump().Post(new RaiseTask(error.Value()));
+      } else if (!request->inline_result) {
+        request->inline_result = Failure(std::string("the metadata plugin could not be called: ") + error.what());
+      }
+    } catch (const std::exception& error) {
+      if (!request->inline_result) {
+        request->inline_result = Failure(std::string("the metadata plugin failed in native code: ") + error.what());
+      }
+    }
+  }
+  request->running_inline = false;
+
+  if (!request->inline_result) return 0;  // `done`, or its finalizer, answers later.
+  PluginResult result = std::move(*request->inline_result);
+  request->inline_result.reset();
+  if (result.entries.size() > GRPC_METADATA_CREDENTIALS_PLUGIN_SYNC_MAX) {
+    // More entries than C-core takes synchronously: they must come through the callback, from another thread.
+    CompleteOnCallbackThread(std::move(request), std::move(result));
+    return 0;
+  }
+  ReturnSynchronously(result, creds_md, count, status, error_details);
+  return 1;
+}
+
 int GetMetadata(void* state, grpc_auth_metadata_context context, grpc_credentials_plugin_metadata_cb callback,
-                void* user_data, grpc_metadata[GRPC_METADATA_CREDENTIALS_PLUGIN_SYNC_MAX], size_t*,
-                grpc_status_code*, const char**) {
+                void* user_data, grpc_metadata creds_md[GRPC_METADATA_CREDENTIALS_PLUGIN_SYNC_MAX], size_t* count,
+                grpc_status_code* status, const char** error_details) {
   auto* plugin = static_cast<PluginState*>(state);
-  // The context's strings live only during this call, so the task copies them.
-  plugin->function->pump().Post(new GetMetadataTask(plugin->function, PendingRequest{callback, user_data},
-                                                    context.service_url, context.method_name));
+  auto request = std::make_shared<PendingRequest>();
+  request->callback = callback;
+  request->user_data = user_data;
+
+  // On the plugin's JavaScript thread (a call started from JavaScript on a connected channel), the plugin runs
+  // inline. During teardown JavaScript may no longer run, so the request takes the pump, which fails it.
+  if (std::this_thread::get_id() == plugin->javascript_thread && !plugin->function->pump().closing()) {
+    return GetMetadataInline(*plugin, context, std::move(request), creds_md, count, status, error_details);
+  }
+
+  // Any other thread: the JavaScript thread runs the plugin later. The context's strings live only during this
+  // call, so the task copies them.
+  plugin->function->pump().Post(
+      new GetMetadataTask(plugin->function, std::move(request), context.service_url, context.method_name));
   return 0;
 }
 
@@ -164,7 +315,7 @@ grpc_call_credentials* NewEmptyCallCredentials() {
 
 grpc_call_credentials* NewJsMetadataCredentials(Napi::Env env, Napi::Function plugin, const std::string& type,
                                                 grpc_security_level min_security_level) {
-  auto* state = new PluginState{SharedJsFunction::New(env, plugin), type};
+  auto* state = new PluginState{SharedJsFunction::New(env, plugin), type, env, std::this_thread::get_id()};
   grpc_metadata_credentials_plugin description = {};
   description.get_metadata = GetMetadata;
   description.debug_string = DebugString;
