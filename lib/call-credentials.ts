@@ -2,10 +2,11 @@
  * Call credentials: metadata that C-core adds to each call, such as an access token. grpc-js's `CallCredentials`
  * class and grpcio's factories (in camelCase) make the same objects.
  *
- * JavaScript plugins (grpcio's metadata plugins, grpc-js's metadata generators) run on the JavaScript thread, on a
- * later turn of the event loop than the call that needs them, never inside C-core. When a plugin fails, C-core ends
- * the call with status UNAVAILABLE and the details "Getting metadata from plugin failed with error: " followed by
- * the error's message, as grpcio does. grpc-js would pass the error's own code through instead.
+ * JavaScript plugins (grpcio's metadata plugins, grpc-js's metadata generators) always run on the JavaScript thread.
+ * On a connected channel they run while the call starts, inside C-core; otherwise on a later turn of the event loop.
+ * When a plugin fails, C-core ends the call with status UNAVAILABLE and the details "Getting metadata from plugin
+ * failed with error: " followed by the error's message, as grpcio does. grpc-js would pass the error's own code
+ * through instead.
  *
  * C-core sends call credentials only on connections secure enough for them: TLS, ALTS and local credentials. On an
  * insecure channel a call with call credentials fails with UNAUTHENTICATED before anything is sent.
@@ -105,8 +106,9 @@ export abstract class CallCredentials {
       throw new TypeError('createFromMetadataGenerator: metadataGenerator must be a function,'
         + ` got ${describe(metadataGenerator)}`);
     }
+    const toOptions = cachedGrpcJsOptions();
     return new PluginCallCredentials('metadata generator', metadataGenerator, (context, deliver) => {
-      metadataGenerator(grpcJsOptions(context), (error, metadata) => {
+      metadataGenerator(toOptions(context), (error, metadata) => {
         // grpc-js uses the metadata whenever there is some, even next to an error.
         if (metadata !== undefined) {
           deliverMetadata(deliver, metadata);
@@ -294,22 +296,35 @@ class PluginRunner {
     }
   }
 
+  /**
+   * Returns the function that the native credentials call for each call. It returns the plugin's answer when the
+   * plugin calls back before returning, which is the common case (a cached token). Otherwise it returns a function
+   * through which the addon hands over its `done` callback for the answer that comes later.
+   */
   nativePlugin(name: string): NativeMetadataPlugin {
-    return (serviceUrl, methodName, done) => {
+    return (serviceUrl, methodName) => {
+      let answer: NativeMetadata | string | undefined;
+      let deliverLater: ((answer: NativeMetadata | string) => void) | undefined;
       this.run({ serviceUrl, methodName }, (error, metadata) => {
-        if (error !== null) {
-          done(error.message || String(error));
-          return;
+        const converted = nativeAnswer(name, error, metadata);
+        if (deliverLater === undefined) {
+          answer = converted;
+        } else {
+          deliverLater(converted);
         }
-        let flat: NativeMetadata;
-        try {
-          flat = metadataToNative(metadata!);
-        } catch (conversionError) {
-          done(`the ${name} returned invalid metadata: ${(conversionError as Error).message}`);
-          return;
-        }
-        done(null, flat);
       });
+      if (answer !== undefined) {
+        return answer;
+      }
+      return (done) => {
+        deliverLater = (late) => {
+          if (typeof late === 'string') {
+            done(late);
+          } else {
+            done(null, late);
+          }
+        };
+      };
     };
   }
 
@@ -319,6 +334,18 @@ class PluginRunner {
       log(LogVerbosity.ERROR, 'A call credentials plugin called back more than once for one call; only its first'
         + ' result was used. Later repeats are not logged.');
     }
+  }
+}
+
+/** Converts a plugin's result for the addon: the metadata as `[key, value, ...]`, or the message of a failure. */
+function nativeAnswer(name: string, error: Error | null, metadata?: Metadata): NativeMetadata | string {
+  if (error !== null) {
+    return error.message || String(error);
+  }
+  try {
+    return metadataToNative(metadata!);
+  } catch (conversionError) {
+    return `the ${name} returned invalid metadata: ${(conversionError as Error).message}`;
   }
 }
 
@@ -401,6 +428,23 @@ function parseServiceUrl(serviceUrl: string): { host: string; service: string } 
 function grpcJsOptions(context: AuthMetadataContext): CallMetadataOptions {
   const { host, service } = parseServiceUrl(context.serviceUrl);
   return { service_url: `https://${host}/${service}`, method_name: `/${service}/${context.methodName}` };
+}
+
+/**
+ * Returns a `grpcJsOptions` that remembers its last conversion, because a channel asks again and again for the same
+ * service URL and method. Each call still returns a new object, which the generator may change.
+ */
+function cachedGrpcJsOptions(): (context: AuthMetadataContext) => CallMetadataOptions {
+  let lastContext: AuthMetadataContext | undefined;
+  let lastOptions: CallMetadataOptions | undefined;
+  return (context) => {
+    if (lastContext === undefined || context.serviceUrl !== lastContext.serviceUrl
+      || context.methodName !== lastContext.methodName) {
+      lastContext = { ...context };
+      lastOptions = grpcJsOptions(context);
+    }
+    return { ...lastOptions! };
+  };
 }
 
 /** Converts grpc-js's options back into a plugin context, for running a plugin from `generateMetadata`. */

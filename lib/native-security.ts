@@ -67,12 +67,19 @@ export interface NativeTlsChannelOptions {
   checkCallHost: boolean;
 }
 
-/** Produces the metadata of one call: `done(null, [key, value, ...])`, or `done(message)` to fail the call. */
-export type NativeMetadataPlugin = (
-  serviceUrl: string,
-  methodName: string,
-  done: (error: string | null, metadata?: NativeMetadata) => void,
-) => void;
+/**
+ * Produces the metadata of one call. A plugin that has its answer at once returns it: the metadata as
+ * `[key, value, ...]`, or a message that fails the call. Otherwise it returns a function, which the addon calls
+ * right away with `done`; the plugin then calls `done(null, [key, value, ...])` or `done(message)` once. The
+ * addon may call the plugin inside `NativeCall.startBatch`, so a plugin must not expect a later turn of the event
+ * loop.
+ */
+export type NativeMetadataPlugin = (serviceUrl: string, methodName: string) => NativeMetadataPluginAnswer;
+
+export type NativeMetadataPluginAnswer =
+  | NativeMetadata
+  | string
+  | ((done: (error: string | null, metadata?: NativeMetadata) => void) => void);
 
 /** A call's auth context. `properties` are in C-core's order; a name may repeat. */
 export interface NativeAuthContext {

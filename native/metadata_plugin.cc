@@ -99,8 +99,9 @@ bool ReadMetadata(Napi::Value value, MetadataEntries* entries) {
   if (!value.IsArray()) return false;
 
   Napi::Array array = value.As<Napi::Array>();
-  if (array.Length() % 2 != 0) return false;
-  for (uint32_t i = 0; i < array.Length(); i += 2) {
+  uint32_t length = array.Length();
+  if (length % 2 != 0) return false;
+  for (uint32_t i = 0; i < length; i += 2) {
     Napi::Value key = array.Get(i);
     Napi::Value entry = array.Get(i + 1);
     if (!key.IsString()) return false;
@@ -132,20 +133,47 @@ void OnDone(const std::shared_ptr<PendingRequest>& request, const Napi::Callback
   Deliver(request, std::move(result));
 }
 
-// Calls the JavaScript plugin for `request` with a new `done` function. Sets `*called` just before the call, so
-// that the caller can tell a throw of the plugin from a failure to call it. Throws what the plugin throws.
-void CallPlugin(Napi::Env env, const SharedJsFunction& plugin, const std::shared_ptr<PendingRequest>& request,
-                const std::string& service_url, const std::string& method_name, bool* called) {
-  Napi::Function done = NewOnceFunction(
-      env, "metadataPluginDone", [request](const Napi::CallbackInfo& info) { OnDone(request, info); },
-      [request] {
-        // A finalizer: no JavaScript, and maybe during teardown, so the result takes the callback thread.
-        CompleteOnCallbackThread(request, Failure("the metadata plugin dropped its callback without calling it"));
-      });
-  Napi::String url_value = Napi::String::New(env, service_url);
-  Napi::String method_value = Napi::String::New(env, method_name);
-  *called = true;
-  plugin.Value().Call({url_value, method_value, done});
+// Calls the JavaScript plugin for `request` and delivers its answer. Returns the exception to raise as uncaught:
+// what the plugin threw, or a TypeError when it returned something invalid. Otherwise returns an empty value.
+//
+// The plugin returns its answer when it has one at once: a [key, value, ...] array, or a string that fails the
+// call. Otherwise it returns a function, which gets a `done` function to call later. Only that case pays for a
+// native function and its finalizer. A request that can no longer be answered (the plugin threw before it got
+// `done`, or returned something invalid) fails here.
+Napi::Value RunPlugin(Napi::Env env, const SharedJsFunction& plugin, const std::shared_ptr<PendingRequest>& request,
+                      const std::string& service_url, const std::string& method_name) {
+  bool done_given = false;
+  try {
+    Napi::Value answer =
+        plugin.Value().Call({Napi::String::New(env, service_url), Napi::String::New(env, method_name)});
+
+    if (answer.IsFunction()) {
+      Napi::Function done = NewOnceFunction(
+          env, "metadataPluginDone", [request](const Napi::CallbackInfo& info) { OnDone(request, info); },
+          [request] {
+            // A finalizer: no JavaScript, and maybe during teardown, so the result takes the callback thread.
+            CompleteOnCallbackThread(request, Failure("the metadata plugin dropped its callback without calling it"));
+          });
+      done_given = true;
+      answer.As<Napi::Function>().Call({done});
+      return Napi::Value();
+    }
+    if (answer.IsString()) {
+      Deliver(request, Failure(answer.As<Napi::String>().Utf8Value()));
+      return Napi::Value();
+    }
+    PluginResult result;
+    if (answer.IsArray() && ReadMetadata(answer, &result.entries)) {
+      Deliver(request, std::move(result));
+      return Napi::Value();
+    }
+    Deliver(request, Failure("the metadata plugin returned neither metadata, an error message nor a function"));
+    return Napi::TypeError::New(env, "metadata plugin: the return value must be a [key, value, ...] array, a string"
+                                     " or a function").Value();
+  } catch (const Napi::Error& error) {
+    if (!done_given) Deliver(request, Failure("the metadata plugin threw: " + error.Message()));
+    return error.Value();
+  }
 }
 
 // Raises an exception that the plugin threw inside get_metadata as an uncaught exception on a later turn of the
@@ -181,13 +209,10 @@ class GetMetadataTask : public Task {
       CompleteOnCallbackThread(request_, Failure("the Node.js environment closed before the metadata plugin ran"));
       return;
     }
-    bool called = false;
-    try {
-      CallPlugin(Napi::Env(raw_env), *plugin_, request_, service_url_, method_name_, &called);
-    } catch (const Napi::Error&) {
-      if (!called) CompleteOnCallbackThread(request_, Failure("the metadata plugin could not be called"));
-      throw;  // The pump raises it as an uncaught exception.
-    }
+    Napi::Env env(raw_env);
+    Napi::Value error = RunPlugin(env, *plugin_, request_, service_url_, method_name_);
+    // The pump raises it as an uncaught exception once the other tasks of its batch ran.
+    if (!error.IsEmpty()) throw Napi::Error(env, error);
   }
 
  private:
@@ -231,17 +256,13 @@ int GetMetadataInline(const PluginState& plugin, const grpc_auth_metadata_contex
   request->running_inline = true;
   {
     InlineRunScope inline_run;
-    bool called = false;
     try {
-      CallPlugin(env, *plugin.function, request, context.service_url == nullptr ? "" : context.service_url,
-                 context.method_name == nullptr ? "" : context.method_name, &called);
-    } catch (const Napi::Error& error) {
-      if (called) {
-        plugin.function->pump().Post(new RaiseTask(error.Value()));
-      } else if (!request->inline_result) {
-        request->inline_result = Failure(std::string("the metadata plugin could not be called: ") + error.what());
-      }
+      Napi::Value error = RunPlugin(env, *plugin.function, request, context.service_url == nullptr ? "" : context.service_url,
+                                    context.method_name == nullptr ? "" : context.method_name);
+      if (!error.IsEmpty()) plugin.function->pump().Post(new RaiseTask(error));
     } catch (const std::exception& error) {
+      // Only native failures get here (memory, or a failed Node-API call while raising): RunPlugin handles
+      // JavaScript's exceptions.
       if (!request->inline_result) {
         request->inline_result = Failure(std::string("the metadata plugin failed in native code: ") + error.what());
       }
