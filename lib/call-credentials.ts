@@ -297,24 +297,24 @@ class PluginRunner {
   }
 
   /**
-   * Returns the function that the native credentials call for each call. It returns the plugin's answer when the
+   * Returns the function that the native credentials call for each call. It returns the plugin's result when the
    * plugin calls back before returning, which is the common case (a cached token). Otherwise it returns a function
-   * through which the addon hands over its `done` callback for the answer that comes later.
+   * through which the addon hands over its `done` callback for the result that comes later.
    */
   nativePlugin(name: string): NativeMetadataPlugin {
     return (serviceUrl, methodName) => {
-      let answer: NativeMetadata | string | undefined;
-      let deliverLater: ((answer: NativeMetadata | string) => void) | undefined;
+      let result: NativeMetadata | string | undefined;
+      let deliverLater: ((result: NativeMetadata | string) => void) | undefined;
       this.run({ serviceUrl, methodName }, (error, metadata) => {
-        const converted = nativeAnswer(name, error, metadata);
+        const converted = toNativeResult(name, error, metadata);
         if (deliverLater === undefined) {
-          answer = converted;
+          result = converted;
         } else {
           deliverLater(converted);
         }
       });
-      if (answer !== undefined) {
-        return answer;
+      if (result !== undefined) {
+        return result;
       }
       return (done) => {
         deliverLater = (late) => {
@@ -338,7 +338,7 @@ class PluginRunner {
 }
 
 /** Converts a plugin's result for the addon: the metadata as `[key, value, ...]`, or the message of a failure. */
-function nativeAnswer(name: string, error: Error | null, metadata?: Metadata): NativeMetadata | string {
+function toNativeResult(name: string, error: Error | null, metadata?: Metadata): NativeMetadata | string {
   if (error !== null) {
     return error.message || String(error);
   }
@@ -431,8 +431,8 @@ function grpcJsOptions(context: AuthMetadataContext): CallMetadataOptions {
 }
 
 /**
- * Returns a `grpcJsOptions` that remembers its last conversion, because a channel asks again and again for the same
- * service URL and method. Each call still returns a new object, which the generator may change.
+ * Returns a `grpcJsOptions` that remembers its last conversion, because a channel's calls mostly share one service
+ * URL and method. Each call still returns a new object, which the generator may change.
  */
 function cachedGrpcJsOptions(): (context: AuthMetadataContext) => CallMetadataOptions {
   let lastContext: AuthMetadataContext | undefined;

@@ -68,15 +68,15 @@ export interface NativeTlsChannelOptions {
 }
 
 /**
- * Produces the metadata of one call. A plugin that has its answer at once returns it: the metadata as
+ * Produces the metadata of one call. A plugin that has its result at once returns it: the metadata as
  * `[key, value, ...]`, or a message that fails the call. Otherwise it returns a function, which the addon calls
  * right away with `done`; the plugin then calls `done(null, [key, value, ...])` or `done(message)` once. The
  * addon may call the plugin inside `NativeCall.startBatch`, so a plugin must not expect a later turn of the event
  * loop.
  */
-export type NativeMetadataPlugin = (serviceUrl: string, methodName: string) => NativeMetadataPluginAnswer;
+export type NativeMetadataPlugin = (serviceUrl: string, methodName: string) => NativeMetadataPluginResult;
 
-export type NativeMetadataPluginAnswer =
+export type NativeMetadataPluginResult =
   | NativeMetadata
   | string
   | ((done: (error: string | null, metadata?: NativeMetadata) => void) => void);

@@ -9,7 +9,7 @@
  * - Messages are Buffers holding serialized bytes. The native layer copies them, so JavaScript may reuse a Buffer
  *   once the call that took it returns.
  * - Callbacks run on the JavaScript thread, on a later turn of the event loop, never inside the call that
- *   registered them.
+ *   registered them. Metadata plugins are the exception: C-core may run them inside `NativeCall.startBatch`.
  */
 import * as path from 'path';
 

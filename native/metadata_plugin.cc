@@ -45,7 +45,7 @@ struct PendingRequest {
   // C-core's callback and its argument, valid until the result is delivered.
   grpc_credentials_plugin_metadata_cb callback;
   void* user_data;
-  // True while get_metadata runs the plugin on this thread. An answer given meanwhile goes into `inline_result`,
+  // True while get_metadata runs the plugin on this thread. A result delivered meanwhile goes into `inline_result`,
   // and get_metadata returns it synchronously.
   bool running_inline = false;
   std::optional<PluginResult> inline_result;
@@ -76,7 +76,7 @@ void CompleteOnCallbackThread(std::shared_ptr<PendingRequest> request, PluginRes
   RunOnCallbackThread([request = std::move(request), result = std::move(result)] { InvokeCallback(*request, result); });
 }
 
-// Delivers the plugin's answer from the JavaScript thread.
+// Delivers the plugin's result from the JavaScript thread.
 void Deliver(const std::shared_ptr<PendingRequest>& request, PluginResult result) {
   if (request->running_inline) {
     request->inline_result = std::move(result);
@@ -133,21 +133,21 @@ void OnDone(const std::shared_ptr<PendingRequest>& request, const Napi::Callback
   Deliver(request, std::move(result));
 }
 
-// Calls the JavaScript plugin for `request` and delivers its answer. Returns the exception to raise as uncaught:
+// Calls the JavaScript plugin for `request` and delivers its result. Returns the exception to raise as uncaught:
 // what the plugin threw, or a TypeError when it returned something invalid. Otherwise returns an empty value.
 //
-// The plugin returns its answer when it has one at once: a [key, value, ...] array, or a string that fails the
+// The plugin returns its result when it has one at once: a [key, value, ...] array, or a string that fails the
 // call. Otherwise it returns a function, which gets a `done` function to call later. Only that case pays for a
-// native function and its finalizer. A request that can no longer be answered (the plugin threw before it got
+// native function and its finalizer. A request that can no longer get a result (the plugin threw before it got
 // `done`, or returned something invalid) fails here.
 Napi::Value RunPlugin(Napi::Env env, const SharedJsFunction& plugin, const std::shared_ptr<PendingRequest>& request,
                       const std::string& service_url, const std::string& method_name) {
   bool done_given = false;
   try {
-    Napi::Value answer =
+    Napi::Value returned =
         plugin.Value().Call({Napi::String::New(env, service_url), Napi::String::New(env, method_name)});
 
-    if (answer.IsFunction()) {
+    if (returned.IsFunction()) {
       Napi::Function done = NewOnceFunction(
           env, "metadataPluginDone", [request](const Napi::CallbackInfo& info) { OnDone(request, info); },
           [request] {
@@ -155,15 +155,15 @@ Napi::Value RunPlugin(Napi::Env env, const SharedJsFunction& plugin, const std::
             CompleteOnCallbackThread(request, Failure("the metadata plugin dropped its callback without calling it"));
           });
       done_given = true;
-      answer.As<Napi::Function>().Call({done});
+      returned.As<Napi::Function>().Call({done});
       return Napi::Value();
     }
-    if (answer.IsString()) {
-      Deliver(request, Failure(answer.As<Napi::String>().Utf8Value()));
+    if (returned.IsString()) {
+      Deliver(request, Failure(returned.As<Napi::String>().Utf8Value()));
       return Napi::Value();
     }
     PluginResult result;
-    if (answer.IsArray() && ReadMetadata(answer, &result.entries)) {
+    if (returned.IsArray() && ReadMetadata(returned, &result.entries)) {
       Deliver(request, std::move(result));
       return Napi::Value();
     }
@@ -247,7 +247,7 @@ void ReturnSynchronously(const PluginResult& result, grpc_metadata* creds_md, si
 
 // Runs the plugin right here, on the plugin's JavaScript thread, inside whatever C-core call asked for metadata
 // (usually grpc_call_start_batch). Returns get_metadata's value: 1 with the outputs filled when the plugin
-// answered before returning, otherwise 0, and the answer goes to C-core's callback later.
+// returned its result, otherwise 0, and the result goes to C-core's callback later.
 int GetMetadataInline(const PluginState& plugin, const grpc_auth_metadata_context& context,
                       std::shared_ptr<PendingRequest> request, grpc_metadata* creds_md, size_t* count,
                       grpc_status_code* status, const char** error_details) {
@@ -257,8 +257,9 @@ int GetMetadataInline(const PluginState& plugin, const grpc_auth_metadata_contex
   {
     InlineRunScope inline_run;
     try {
-      Napi::Value error = RunPlugin(env, *plugin.function, request, context.service_url == nullptr ? "" : context.service_url,
-                                    context.method_name == nullptr ? "" : context.method_name);
+      std::string service_url = context.service_url == nullptr ? "" : context.service_url;
+      std::string method_name = context.method_name == nullptr ? "" : context.method_name;
+      Napi::Value error = RunPlugin(env, *plugin.function, request, service_url, method_name);
       if (!error.IsEmpty()) plugin.function->pump().Post(new RaiseTask(error));
     } catch (const std::exception& error) {
       // Only native failures get here (memory, or a failed Node-API call while raising): RunPlugin handles
@@ -270,7 +271,7 @@ int GetMetadataInline(const PluginState& plugin, const grpc_auth_metadata_contex
   }
   request->running_inline = false;
 
-  if (!request->inline_result) return 0;  // `done`, or its finalizer, answers later.
+  if (!request->inline_result) return 0;  // `done`, or its finalizer, delivers the result later.
   PluginResult result = std::move(*request->inline_result);
   request->inline_result.reset();
   if (result.entries.size() > GRPC_METADATA_CREDENTIALS_PLUGIN_SYNC_MAX) {

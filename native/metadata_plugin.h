@@ -1,20 +1,22 @@
 // Call credentials whose metadata comes from a JavaScript function: grpcio's metadata plugins and grpc-js's
-// metadata generators. The function receives (serviceUrl, methodName, done) and calls done(null, metadata) with a
-// flat [key, value, ...] array, or done(message) to fail the call.
+// metadata generators. The function receives (serviceUrl, methodName). It returns its result if it has one at once:
+// a flat [key, value, ...] array, or a message that fails the call. Otherwise it returns a function, which receives
+// `done` and calls done(null, metadata) or done(message) later.
 //
-// C-core 1.51 requests metadata while it starts a call's initial metadata: on a connected channel synchronously on
-// the thread that called grpc_call_start_batch, usually the JavaScript thread, and otherwise on its own threads.
+// C-core 1.51 requests metadata while it starts a call's initial metadata. On a connected channel that happens
+// synchronously on the thread that called grpc_call_start_batch, usually the JavaScript thread, and otherwise on
+// C-core's own threads.
 // - On the JavaScript thread of the environment that made the plugin, the function runs inline, inside the C-core
-//   call. If it calls `done` before returning, get_metadata returns the result synchronously; if it calls `done`
-//   later, the result goes to C-core's callback right there on the JavaScript thread.
+//   call, and get_metadata returns a result that the function returned synchronously. A result that comes later
+//   through `done` goes to C-core's callback right there on the JavaScript thread.
 // - On any other thread, get_metadata posts the request to the JavaScript thread through the completion pump and
-//   returns; `done` then hands the result to C-core on the JavaScript thread.
-// C-core must not get a callback from inside get_metadata, so results that would need one take the callback
-// thread instead: a synchronous answer of more than GRPC_METADATA_CREDENTIALS_PLUGIN_SYNC_MAX entries, and an
-// answer given while another request's plugin runs inline on this thread. The first call of `done` delivers the
-// result and later calls are ignored. If `done` is collected without having been called, or the environment closes
-// first, the call fails. An exception that the function throws inline is raised as an uncaught exception on a later
-// turn of the event loop, as it is when the pump runs the function.
+//   returns. The function's result then goes to C-core's callback from the JavaScript thread.
+// C-core must not get its callback from inside get_metadata, so results that would need that take the callback
+// thread: a synchronous result of more than GRPC_METADATA_CREDENTIALS_PLUGIN_SYNC_MAX entries, and a result that
+// `done` delivers while another request's plugin runs inline on this thread. Only the first call of `done` counts.
+// If `done` is collected without having been called, or the environment closes first, the call fails. The call
+// also fails when the function throws before it received `done`, or returns anything else. The function's
+// exceptions are raised as uncaught exceptions on a later turn of the event loop.
 //
 // NOTE: a request that C-core makes after the environment's teardown has finished is never completed. By then the
 // teardown has destroyed the environment's channels, so only a call that C-core was tearing down can be affected.

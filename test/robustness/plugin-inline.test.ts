@@ -1,7 +1,7 @@
 /**
  * Metadata plugins that C-core runs inline, inside NativeCall.startBatch on the JavaScript thread, in child
- * processes: plugins that start calls, close the channel, cancel their own call, answer late or answer another
- * call's request, answer with more entries than C-core takes synchronously, misbehave through the native binding,
+ * processes: plugins that start calls, close the channel, cancel their own call, call back late, deliver another
+ * call's result, return more entries than C-core takes synchronously, misbehave through the native binding,
  * or end the process or their worker. Every call must end with the expected status, and the process must not crash
  * and must exit by itself.
  */
@@ -26,7 +26,8 @@ const SCENARIOS: Array<[name: string, title: string, lines: string[]]> = [
   ['closes-the-channel', 'plugin that closes the channel', ['status OK token=closed']],
   ['cancels-its-call', 'plugin that cancels its call', ['status CANCELLED', 'status OK token=after']],
   ['answers-later', 'plugin answering after it returned', ['status OK token=timer', 'status OK token=microtask']],
-  ['answers-another-request', 'plugin answering another request', ['status OK token=first', 'status OK token=second']],
+  ['answers-another-request', 'plugin answering another request',
+    ['status OK token=first', 'status OK token=second']],
   ['many-entries', 'plugin answering with 6 entries', ['status OK token=t1,t2,t3,t4,t5,t6']],
   ['raw-plugin-misbehaves', 'native plugins that misbehave', [
     'status UNAVAILABLE Getting metadata from plugin failed with error: the metadata plugin threw: raw plugin failure',
