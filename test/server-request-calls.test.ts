@@ -4,11 +4,10 @@
  * process exit with the requests still outstanding. The clients are @grpc/grpc-js, over TCP on 127.0.0.1.
  */
 import * as assert from 'assert';
-import * as childProcess from 'child_process';
-import * as path from 'path';
 import * as grpcJs from '@grpc/grpc-js';
 import { OUTSTANDING_REQUEST_CALLS_OPTION, Server } from '../lib/server';
 import { ServerCredentials } from '../lib/server-credentials';
+import { runScriptInChild } from './helpers/script-child';
 
 const codec = {
   requestSerialize: (value: unknown) => Buffer.from(JSON.stringify(value)),
@@ -28,22 +27,6 @@ function bind(server: Server): Promise<number> {
         resolve(port);
       }
     });
-  });
-}
-
-/** Runs `script` in a child Node process (TypeScript sources through ts-node) and waits for it to exit. */
-function runChild(script: string): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = childProcess.spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-      cwd: path.join(__dirname, '..'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.on('data', chunk => {
-      stdout += chunk;
-    });
-    child.on('error', reject);
-    child.on('exit', code => resolve({ code, stdout }));
   });
 }
 
@@ -117,7 +100,7 @@ describe('Server outstanding request calls', () => {
           });
         });
       `;
-      const { code, stdout } = await runChild(script);
+      const { code, stdout } = await runScriptInChild(script);
       assert.strictEqual(code, 0);
       assert.strictEqual(stdout, '{"ok":true}\n');
     });

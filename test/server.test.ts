@@ -3,7 +3,6 @@
  * so that a serializer can be made to fail on purpose.
  */
 import * as assert from 'assert';
-import * as childProcess from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -22,22 +21,7 @@ import {
   ServerListenerBuilder,
 } from '../lib/server-interceptors';
 import type { ServerInterceptor } from '../lib/server-interceptors';
-
-/** Runs `script` in a child Node process (TypeScript sources loaded with ts-node) and waits for it to exit. */
-function runChild(script: string): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = childProcess.spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-      cwd: path.join(__dirname, '..'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.on('data', chunk => {
-      stdout += chunk;
-    });
-    child.on('error', reject);
-    child.on('exit', code => resolve({ code, stdout }));
-  });
-}
+import { runScriptInChild } from './helpers/script-child';
 
 const serialize = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 const deserialize = (bytes: Buffer): any => JSON.parse(bytes.toString());
@@ -1327,7 +1311,7 @@ describe('Server', () => {
           });
         });
       `;
-      const { code, stdout } = await runChild(script);
+      const { code, stdout } = await runScriptInChild(script);
       assert.strictEqual(code, 0);
       assert.strictEqual(stdout, '{"ok":true}\nshut down\n');
     });

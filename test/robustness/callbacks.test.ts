@@ -4,17 +4,17 @@
  * or hang; handlers that throw, never answer or answer twice. Every call must end with a clear status, and the
  * process must not crash and must exit by itself.
  */
-import * as assert from 'assert';
 import * as path from 'path';
 
-import { assertCleanExit, linesOf, runChild } from './support';
+import { describeChildScenarios } from './support';
+import type { ChildScenario } from './support';
 
 const CHILD = path.join(__dirname, 'fixtures', 'callbacks-child.ts');
 
 /** A child that has not exited after this long is hung; they take 2 to 6 s on a loaded 2-core machine. */
 const HANG_LIMIT_MS = 45000;
 
-const SCENARIOS: Array<[name: string, title: string, lines: string[]]> = [
+const SCENARIOS: ChildScenario[] = [
   ['plugin-throws', 'plugin that throws', ['status UNAVAILABLE', 'status OK token=good']],
   ['plugin-answers-twice', 'plugin that answers twice', ['status OK token=first']],
   ['plugin-never-answers', 'plugin that never answers', ['status DEADLINE_EXCEEDED']],
@@ -44,14 +44,4 @@ const SCENARIOS: Array<[name: string, title: string, lines: string[]]> = [
   ]],
 ];
 
-describe('misbehaving callbacks', function () {
-  this.timeout(HANG_LIMIT_MS + 5000);
-
-  for (const [name, title, expected] of SCENARIOS) {
-    it(title, async () => {
-      const result = await runChild(CHILD, [name], HANG_LIMIT_MS);
-      assertCleanExit(result, `the ${name} child`);
-      assert.deepStrictEqual(linesOf(result), expected);
-    });
-  }
-});
+describeChildScenarios('misbehaving callbacks', CHILD, HANG_LIMIT_MS, SCENARIOS);

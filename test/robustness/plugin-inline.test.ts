@@ -5,10 +5,10 @@
  * or end the process or their worker. Every call must end with the expected status, and the process must not crash
  * and must exit by itself.
  */
-import * as assert from 'assert';
 import * as path from 'path';
 
-import { assertCleanExit, linesOf, runChild } from './support';
+import { describeChildScenarios } from './support';
+import type { ChildScenario } from './support';
 
 const CHILD = path.join(__dirname, 'fixtures', 'plugin-inline-child.ts');
 
@@ -20,7 +20,7 @@ const MALFORMED = 'Getting metadata from plugin failed with error: the metadata 
 const INVALID_RETURN = 'uncaught TypeError: metadata plugin: the return value must be a [key, value, ...] array, a'
   + ' string or a function';
 
-const SCENARIOS: Array<[name: string, title: string, lines: string[]]> = [
+const SCENARIOS: ChildScenario[] = [
   ['runs-inline', 'plugin on a connected channel', ['status OK token=inline', 'ran inside startBatch: true']],
   ['starts-a-call', 'plugin that starts a call', ['status OK token=outer', 'status OK token=nested']],
   ['closes-the-channel', 'plugin that closes the channel', ['status OK token=closed']],
@@ -44,14 +44,4 @@ const SCENARIOS: Array<[name: string, title: string, lines: string[]]> = [
   ['exits-a-worker', 'plugin that exits its worker', ['worker exiting', 'worker exited with 3', 'status OK token=main']],
 ];
 
-describe('inline metadata plugins', function () {
-  this.timeout(HANG_LIMIT_MS + 5000);
-
-  for (const [name, title, expected] of SCENARIOS) {
-    it(title, async () => {
-      const result = await runChild(CHILD, [name], HANG_LIMIT_MS);
-      assertCleanExit(result, `the ${name} child`);
-      assert.deepStrictEqual(linesOf(result), expected);
-    });
-  }
-});
+describeChildScenarios('inline metadata plugins', CHILD, HANG_LIMIT_MS, SCENARIOS);

@@ -5,6 +5,7 @@
 import * as assert from 'assert';
 import * as childProcess from 'child_process';
 import * as path from 'path';
+import { isMainThread, workerData } from 'worker_threads';
 
 import { ChannelCredentials } from '../../lib/channel-credentials';
 import { Client } from '../../lib/client';
@@ -20,6 +21,9 @@ const { getTestCerts } = require('../helpers/certs');
 export const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
 
 export const identity = (value: Buffer): Buffer => value;
+
+/** Writes one line to stdout, where a parent process reads a child's results. */
+export const print = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Methods of the echo service. Messages are raw bytes; the first byte of a request can ask for a behaviour. */
 export const ECHO_SERVICE = {
@@ -91,6 +95,22 @@ export function startEchoServer(
       }
     });
   });
+}
+
+/** Starts a TLS echo server whose handler responds with the x-token values it received, joined by commas. */
+export function startTokenServer(): Promise<{ server: Server; port: number }> {
+  return startEchoServer(serverTlsCredentials(), {}, {
+    ...ECHO_IMPLEMENTATION,
+    echo(call: any, callback: any) {
+      callback(null, Buffer.from(`token=${call.metadata.get('x-token').join(',')}`));
+    },
+  });
+}
+
+export function tokenMetadata(token: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set('x-token', token);
+  return metadata;
 }
 
 export interface CallOutcome {
@@ -173,4 +193,47 @@ export function assertCleanExit(result: ChildResult, what: string): void {
 /** Returns the lines a child printed, without empty ones. */
 export function linesOf(result: ChildResult): string[] {
   return result.stdout.split('\n').filter((line) => line !== '');
+}
+
+/** A child's scenarios by name. Each prints what happened, one line at a time. */
+export type Scenarios = Record<string, () => Promise<void> | void>;
+
+/**
+ * Runs the scenario named by the process's first argument, or by `workerData.scenario` in a worker. An unknown name
+ * sets exit status 2 and a failed scenario sets 1, and both print a line with the reason.
+ */
+export function runNamedScenario(scenarios: Scenarios): void {
+  const name = isMainThread ? process.argv[2] : workerData.scenario;
+  const scenario = scenarios[name];
+  if (scenario === undefined) {
+    print(`unknown scenario ${name}`);
+    process.exitCode = 2;
+  } else {
+    Promise.resolve(scenario()).catch((error) => {
+      print(`scenario failed: ${error?.stack ?? error}`);
+      process.exitCode = 1;
+    });
+  }
+}
+
+/** A scenario of a child process: its name, the test title, and the lines the child must print. */
+export type ChildScenario = [name: string, title: string, lines: string[]];
+
+/**
+ * Defines a mocha suite with one test per scenario. Each test runs `child` with the scenario's name, asserts that it
+ * exited by itself with status 0 within `hangLimitMs`, and compares the lines it printed with the expected ones.
+ */
+export function describeChildScenarios(title: string, child: string, hangLimitMs: number,
+  scenarios: ChildScenario[]): void {
+  describe(title, function () {
+    this.timeout(hangLimitMs + 5000);
+
+    for (const [name, testTitle, expected] of scenarios) {
+      it(testTitle, async () => {
+        const result = await runChild(child, [name], hangLimitMs);
+        assertCleanExit(result, `the ${name} child`);
+        assert.deepStrictEqual(linesOf(result), expected);
+      });
+    }
+  });
 }
