@@ -3,9 +3,10 @@
  *
  * Sends issued in the same turn of the event loop (start, the first message, half-close) go to C-core as one batch.
  * C-core takes one message at a time, so send batches go out one after another: a batch waits until the one before
- * it completed. Receives are separate batches because each completes at a different time: initial metadata, one
- * message per `startRead`, and the status. The listener sees metadata first, then messages, then exactly one
- * status: a status that arrives while metadata or a read is still outstanding waits for them.
+ * it completed. Receives are separate because each completes at a different time: initial metadata, the status, and
+ * the messages of a response stream, which the native layer reads ahead (read-ahead.ts) and hands over one per
+ * `startRead`. The listener sees metadata first, then messages, then exactly one status: a status that arrives
+ * while metadata or a read is still outstanding waits for them.
  *
  * When the first send batch already half-closes (unary and server-streaming calls), no later send can wait for it,
  * so the status receive joins it. For a call marked as having a single response (`setSingleResponse`), the
@@ -20,6 +21,7 @@ import { isTracerEnabled, trace } from './logging';
 import { Metadata, metadataFromNative, metadataToNative } from './metadata';
 import { BatchOp } from './native';
 import type { NativeBatchResult, NativeCall, NativeMetadata, NativeStatus } from './native';
+import { ReadAheadBuffer, ReadItem } from './read-ahead';
 import { addSecurityHint } from './security-errors';
 
 const TRACER = 'call_stream';
@@ -62,11 +64,13 @@ export class NativeClientCall implements Call {
   private receivedStatus: StatusObject | null = null;
   private statusDelivered = false;
   private startedInCore = false;
+  private readonly reader: ReadAheadBuffer;
 
   /** `callsInFlight` is the channel's set of calls that have no status yet; the call keeps it current. */
   constructor(private readonly native: NativeCall, private readonly method: string,
     private readonly callsInFlight?: Set<NativeClientCall>) {
     callsInFlight?.add(this);
+    this.reader = new ReadAheadBuffer(native, () => this.onReadAvailable());
   }
 
   start(metadata: Metadata, listener: InterceptingListener): void {
@@ -112,14 +116,25 @@ export class NativeClientCall implements Call {
       return;
     }
     this.readInFlight = true;
-    this.startReceive(BatchOp.RECV_MESSAGE, (result) => {
-      this.readInFlight = false;
-      const message = result.message;
-      if (message !== null && message !== undefined && !this.statusDelivered) {
-        this.listener?.onReceiveMessage(message);
-      }
-      this.maybeDeliverStatus();
-    });
+    if (this.singleResponse) {
+      // The single response joins the first send batch (see mayJoinSends), which read-ahead could not.
+      this.startReceive(BatchOp.RECV_MESSAGE, (result) => {
+        this.readInFlight = false;
+        const message = result.message;
+        if (message !== null && message !== undefined && !this.statusDelivered) {
+          this.listener?.onReceiveMessage(message);
+        }
+        this.maybeDeliverStatus();
+      });
+      return;
+    }
+    // Sends go first, so that C-core sees the initial metadata before any receive: the microtask that flushes
+    // them was queued before this one.
+    if (this.pendingSends !== null) {
+      queueMicrotask(() => this.takeRead(false));
+    } else {
+      this.takeRead(false);
+    }
   }
 
   halfClose(): void {
@@ -288,8 +303,69 @@ export class NativeClientCall implements Call {
     }
   }
 
+  // Hands the message that startRead asked for to the listener, or waits for it when none has arrived. Messages
+  // that were already there go out on the next tick, so that the listener never runs inside its own startRead.
+  private takeRead(fromNativeCallback: boolean): void {
+    const item = this.reader.take();
+    if (item === undefined) {
+      return;
+    }
+    if (fromNativeCallback) {
+      this.finishRead(item);
+    } else {
+      process.nextTick(() => this.finishRead(item));
+    }
+  }
+
+  private finishRead(item: ReadItem): void {
+    this.readInFlight = false;
+    if (Buffer.isBuffer(item) && !this.statusDelivered) {
+      this.listener?.onReceiveMessage(item);
+    }
+    this.maybeDeliverStatus();
+  }
+
+  // Returns false while sends of this turn wait to be flushed, so that the next receive starts after them.
+  private onReadAvailable(): boolean {
+    if (this.readInFlight) {
+      this.takeRead(true);
+    } else {
+      this.maybeDeliverStatus();
+    }
+    return this.pendingSends === null;
+  }
+
+  // Hands every message received before the status to the listener without waiting for startRead. Returns false
+  // while a receive is still in flight; onReadAvailable then calls this again.
+  private flushReads(): boolean {
+    if (!this.reader.isStarted()) {
+      return true;
+    }
+    // A startRead from the listener must not take a message out of order while this runs.
+    this.readInFlight = true;
+    try {
+      for (;;) {
+        const item = this.reader.take();
+        if (item === undefined) {
+          return false;
+        }
+        if (!Buffer.isBuffer(item)) {
+          return true;
+        }
+        this.listener?.onReceiveMessage(item);
+      }
+    } finally {
+      this.readInFlight = false;
+    }
+  }
+
   private maybeDeliverStatus(): void {
     if (this.statusDelivered || this.receivedStatus === null || !this.metadataReceived || this.readInFlight) {
+      return;
+    }
+    // Read-ahead may hold messages that C-core received before the status. An OK status waits until the reader
+    // took them, as it did when C-core held them. Any other status ends the call, so they go out before it.
+    if (this.receivedStatus.code === Status.OK ? !this.reader.isDrained() : !this.flushReads()) {
       return;
     }
     this.statusDelivered = true;

@@ -81,6 +81,12 @@ export type NativeBatchCallback = (
 ) => void;
 
 /**
+ * What `NativeCall.readMessages` hands over: the received messages in order, then `null` at the end of the stream
+ * or an Error when a receive failed because the call ended. Nothing follows a `null` or an Error.
+ */
+export type NativeReadResult = Array<Buffer | null | Error>;
+
+/**
  * A C-core call, on either side. C-core allows one batch of each kind of operation in flight at a time; the
  * callback's `error` is set only when C-core reports that the batch failed as a whole (`ok == false`), which for a
  * client means the call already ended and the status will say why.
@@ -95,6 +101,27 @@ export interface NativeCall {
   startBatch(ops: number, callback: NativeBatchCallback, initialMetadata?: NativeMetadata,
     initialMetadataFlags?: number, message?: Buffer, messageFlags?: number, statusCode?: number,
     statusDetails?: string, trailingMetadata?: NativeMetadata): void;
+  /**
+   * Takes the messages received so far. The first call starts read-ahead: from then on the native layer keeps a
+   * receive in flight and queues up to 16 messages or 1 MiB, so a call must not also use `recvMessage` batches.
+   * Returns the queued messages, or, with none queued, `undefined`, and then calls `callback` once with the next
+   * ones. A callback that returns false holds the next receive until the next `readMessages` call. Throws when a
+   * callback is still waiting.
+   */
+  readMessages(callback: (messages: NativeReadResult) => boolean): NativeReadResult | undefined;
+  /**
+   * Queues a message to be sent after those queued before it, without waiting for them, and returns whether the
+   * queue (up to 16 messages or 1 MiB) has room for more. `flags` are C-core write flags, as `sendMessageFlags`;
+   * with `initialMetadata`, empty initial metadata goes out in the same batch. A call must not also use
+   * `sendMessage` batches. After a send failed, messages are dropped and the result is false.
+   */
+  queueMessage(message: Buffer, flags: number, initialMetadata: boolean): boolean;
+  /**
+   * Returns `null` when the send queue has room (with `untilEmpty`: is empty), the Error of a failed send, or
+   * `undefined`, and then calls `callback` once with `null` or that Error when it has. Throws when a callback is
+   * still waiting.
+   */
+  waitForSends(untilEmpty: boolean, callback: (error: Error | null) => void): Error | null | undefined;
   cancel(): void;
   cancelWithStatus(code: number, details: string): void;
   getPeer(): string;

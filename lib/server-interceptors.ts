@@ -18,6 +18,8 @@ import type { ServerMethodDefinition } from './make-client';
 import type { NativeBatch, NativeBatchResult, NativeCall, NativeMetadata } from './native';
 import type { StatusObject } from './call-interface';
 import { GRPC_METRICS_HEADER, PerRequestMetricRecorder } from './server-metrics';
+import { ReadAheadBuffer, ReadItem } from './read-ahead';
+import { SendQueue } from './send-queue';
 import { describe } from './pem';
 
 /** A status as handlers and interceptors send it: trailers are optional. */
@@ -509,6 +511,10 @@ function remoteFromPeer(peer: string): Pick<ConnectionInfo, 'remoteAddress' | 'r
  * same turn of the event loop goes out in one batch with them, which saves a round trip through the completion
  * pump per call. Whatever is still held at the end of the turn is sent then.
  *
+ * Streams go through the call's native queues instead: the native layer reads the requests of client-streaming
+ * and bidi methods ahead (read-ahead.ts), and queues the responses of server-streaming and bidi methods
+ * (send-queue.ts), with the status waiting until the messages before it were sent.
+ *
  * The call ends when the status is sent or when C-core reports it closed (client cancellation, deadline, a broken
  * connection, or an error of C-core's such as an oversized request). Either way the listener's `onCancel` runs
  * once, as in grpc-js 1.10 and later. C-core reports the end through a recvCloseOnServer operation, which
@@ -533,6 +539,10 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
   private heldResponse: { headers: NativeMetadata | null; message: Buffer | null } | null = null;
   private readonly peer: string;
   private readonly metricsRecorder = new PerRequestMetricRecorder();
+  /** Request messages read ahead, for methods with a request stream. */
+  private readonly reader: ReadAheadBuffer | null;
+  /** The native send queue, for methods with a response stream. */
+  private readonly sends: SendQueue | null;
 
   constructor(
     private readonly incoming: IncomingCall,
@@ -541,6 +551,9 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
   ) {
     this.peer = incoming.call.getPeer();
     this.singleResponse = handler.type === 'unary' || handler.type === 'clientStream';
+    const requestStream = handler.type === 'clientStream' || handler.type === 'bidi';
+    this.reader = requestStream ? new ReadAheadBuffer(incoming.call, () => this.onReadAvailable()) : null;
+    this.sends = this.singleResponse ? null : new SendQueue(incoming.call);
     if (handler.type === 'unary') {
       // An interceptor may start the call later; until then nothing else would notice a cancellation.
       process.nextTick(() => this.watchCloseIfIdle());
@@ -628,6 +641,10 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       return;
     }
     this.sendHeld();
+    if (this.sends !== null) {
+      this.queueMessage(this.sends, bytes, callback);
+      return;
+    }
     this.sendQueue.push({ bytes, callback });
     this.sendNextMessage();
   }
@@ -640,6 +657,15 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       // The first status wins, as when it is sent at once.
       this.pendingStatus ??= status;
       return;
+    }
+    if (this.sends !== null) {
+      if (this.pendingStatus !== null) {
+        return;
+      }
+      if (!this.sends.whenDrained(error => this.sendPendingStatus(error))) {
+        this.pendingStatus = status;
+        return;
+      }
     }
     const { code, details, metadata } = normalizeStatus(status);
     trace(LogVerbosity.DEBUG, TRACER_NAME,
@@ -680,6 +706,14 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       return;
     }
     this.readInFlight = true;
+    if (this.reader !== null) {
+      // A message that already arrived goes out on the next tick, so that the listener never runs inside startRead.
+      const item = this.reader.take();
+      if (item !== undefined) {
+        process.nextTick(() => this.finishRead(item));
+      }
+      return;
+    }
     this.startBatch({ recvMessage: true }, (error, result) => {
       this.readInFlight = false;
       if (this.ended || error !== null) {
@@ -739,6 +773,53 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
       return;
     }
     this.listener?.onReceiveMessage(message);
+  }
+
+  private finishRead(item: ReadItem): void {
+    this.readInFlight = false;
+    if (this.ended || item instanceof Error) {
+      // The call is over, and the recvCloseOnServer operation reports how it ended.
+      return;
+    }
+    if (item === null) {
+      this.listener?.onReceiveHalfClose();
+      return;
+    }
+    this.deliverMessage(item);
+  }
+
+  // Returns true: response messages start sending as soon as they are queued, so none waits behind a receive.
+  private onReadAvailable(): boolean {
+    if (this.readInFlight) {
+      const item = this.reader!.take();
+      if (item !== undefined) {
+        this.finishRead(item);
+      }
+    }
+    return true;
+  }
+
+  private queueMessage(sends: SendQueue, bytes: Buffer, callback: () => void): void {
+    const initialMetadata = !this.metadataSent;
+    this.metadataSent = true;
+    try {
+      sends.send(bytes, 0, initialMetadata, callback);
+    } catch (error) {
+      // The native call was released because the environment is closing.
+      log(LogVerbosity.ERROR, `Request to ${this.handler.path}: ${errorMessage(error)}; ending the call`);
+      this.incoming.call.cancelWithStatus(Status.INTERNAL, 'The server failed to process the call');
+      this.notifyOnCancel();
+    }
+  }
+
+  // Sends the status that waited for the queued messages. After a failed send the call is over, and the
+  // recvCloseOnServer operation reports it.
+  private sendPendingStatus(error: Error | null): void {
+    const status = this.pendingStatus;
+    this.pendingStatus = null;
+    if (error === null && status !== null) {
+      this.sendStatus(status);
+    }
   }
 
   private canHoldMessage(): boolean {

@@ -7,6 +7,7 @@
 
 #include "addon.h"
 #include "batch.h"
+#include "util/metadata.h"
 
 namespace grpc_native {
 
@@ -63,6 +64,9 @@ void Call::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod<&Call::Cancel>("cancel"),
       InstanceMethod<&Call::CancelWithStatus>("cancelWithStatus"),
       InstanceMethod<&Call::GetPeer>("getPeer"),
+      InstanceMethod<&Call::ReadMessages>("readMessages"),
+      InstanceMethod<&Call::QueueMessage>("queueMessage"),
+      InstanceMethod<&Call::WaitForSends>("waitForSends"),
   });
   GetAddonData(env)->call_constructor = Napi::Persistent(constructor);
 }
@@ -102,6 +106,15 @@ Call::~Call() {
 void Call::Close() {
   if (call_ == nullptr) return;
 
+  if (reader_ != nullptr) {
+    reader_->Close();
+    reader_.reset();
+  }
+  if (sender_ != nullptr) {
+    sender_->Close();
+    sender_.reset();
+  }
+
   // Unref cancels a call that has not finished; batches in flight still complete on the queue.
   grpc_call_unref(call_);
   call_ = nullptr;
@@ -135,6 +148,38 @@ Napi::Value Call::StartBatch(const Napi::CallbackInfo& info) {
     throw Napi::Error::New(env, std::string("startBatch failed: ") + CallErrorName(error));
   }
   return env.Undefined();
+}
+
+Napi::Value Call::ReadMessages(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "readMessages: callback must be a function");
+  grpc_call* call = Get(env);
+
+  if (reader_ == nullptr) reader_ = std::make_shared<ReadAhead>(call, pump_);
+  return reader_->Read(env, Value(), info[0].As<Napi::Function>());
+}
+
+Napi::Value Call::QueueMessage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "queueMessage: flags must be a number");
+  if (!info[2].IsBoolean()) throw Napi::TypeError::New(env, "queueMessage: initialMetadata must be a boolean");
+  grpc_call* call = Get(env);
+
+  grpc_byte_buffer* message = ByteBufferFromBuffer(env, info[0], "queueMessage: message");
+  if (sender_ == nullptr) sender_ = std::make_shared<SendQueue>(call, pump_);
+  bool has_room =
+      sender_->Queue(message, info[1].As<Napi::Number>().Uint32Value(), info[2].As<Napi::Boolean>().Value());
+  return Napi::Boolean::New(env, has_room);
+}
+
+Napi::Value Call::WaitForSends(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsBoolean()) throw Napi::TypeError::New(env, "waitForSends: untilEmpty must be a boolean");
+  if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "waitForSends: callback must be a function");
+  Get(env);
+
+  if (sender_ == nullptr) return env.Null();
+  return sender_->Wait(env, Value(), info[0].As<Napi::Boolean>().Value(), info[1].As<Napi::Function>());
 }
 
 void Call::Cancel(const Napi::CallbackInfo& info) {

@@ -11,6 +11,8 @@
 #include <memory>
 
 #include "completion_pump.h"
+#include "read_ahead.h"
+#include "send_queue.h"
 
 namespace grpc_native {
 
@@ -42,10 +44,17 @@ class Call : public Napi::ObjectWrap<Call>, public Resource {
   void Cancel(const Napi::CallbackInfo& info);
   void CancelWithStatus(const Napi::CallbackInfo& info);
   Napi::Value GetPeer(const Napi::CallbackInfo& info);
+  Napi::Value ReadMessages(const Napi::CallbackInfo& info);
+  Napi::Value QueueMessage(const Napi::CallbackInfo& info);
+  Napi::Value WaitForSends(const Napi::CallbackInfo& info);
 
   grpc_call* call_ = nullptr;
   bool server_side_ = false;
   std::shared_ptr<CompletionPump> pump_;
+  // Made by the first readMessages; owns the streaming receives from then on.
+  std::shared_ptr<ReadAhead> reader_;
+  // Made by the first queueMessage; owns the streaming sends from then on.
+  std::shared_ptr<SendQueue> sender_;
 };
 
 // Names a grpc_call_error for messages, as C-core spells it.

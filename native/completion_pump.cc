@@ -111,6 +111,7 @@ void CompletionPump::PollQueue() {
 
     auto* op = static_cast<Operation*>(event.tag);
     op->ok = event.success != 0;
+    if (op->CompleteOnPoller()) continue;
     Post(op);
   }
 

@@ -41,6 +41,10 @@ class Task {
 class Operation : public Task {
  public:
   bool ok = false;
+
+  // Runs on the poller thread when C-core completes the operation, before it is posted. An operation that returns
+  // true finished its work there and owns its own lifetime: the pump neither posts nor deletes it.
+  virtual bool CompleteOnPoller() { return false; }
 };
 
 // Something that holds C-core objects and must release them before the environment goes away: channels, calls,
