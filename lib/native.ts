@@ -81,8 +81,8 @@ export type NativeBatchCallback = (
 ) => void;
 
 /**
- * What `NativeCall.readMessages` hands over: the received messages in order, then `null` at the end of the stream
- * or an Error when a receive failed because the call ended. Nothing follows a `null` or an Error.
+ * Messages that `NativeCall.readMessages` hands over, in order, then `null` at the end of the stream or an Error
+ * when a receive failed because the call ended. Nothing follows a `null` or an Error.
  */
 export type NativeReadResult = Array<Buffer | null | Error>;
 
@@ -105,7 +105,7 @@ export interface NativeCall {
    * Takes the messages received so far. The first call starts read-ahead: from then on the native layer keeps a
    * receive in flight and queues up to 16 messages or 1 MiB, so a call must not also use `recvMessage` batches.
    * Returns the queued messages, or, with none queued, `undefined`, and then calls `callback` once with the next
-   * ones. A callback that returns false holds the next receive until the next `readMessages` call. Throws when a
+   * ones. A callback that returns false delays the next receive until the next `readMessages` call. Throws when a
    * callback is still waiting.
    */
   readMessages(callback: (messages: NativeReadResult) => boolean): NativeReadResult | undefined;

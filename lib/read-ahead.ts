@@ -17,8 +17,8 @@ export class ReadAheadBuffer {
 
   /**
    * `onAvailable` runs, from a native callback, when items arrive that an earlier call found missing. It returns
-   * false when it queued a send that has not started yet: the native layer then starts its next receive only on
-   * the next take, after that send, so that C-core's flow-control update can go out in the same write.
+   * false when it queued a send that has not started yet. The native layer then starts its next receive only on
+   * the next take, after that send, so that C-core's flow-control update goes out in the same write.
    */
   constructor(private readonly native: NativeCall, private readonly onAvailable: () => boolean) {}
 

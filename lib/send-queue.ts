@@ -1,13 +1,13 @@
 /**
  * The JavaScript side of a call's native send queue (`NativeCall.queueMessage`). Messages go to the native queue at
- * once; a message's callback runs when the queue has room for the next one, so a Node.js Writable on top sends
+ * once, and a message's callback runs when the queue has room for the next one. So a Node.js Writable on top sends
  * while earlier messages are still on their way, and buffers in JavaScript once the queue is full.
  */
 import type { NativeCall } from './native';
 
 export class SendQueue {
-  // Callbacks of messages that found the queue full; they run once it has room.
-  private held: Array<() => void> = [];
+  // Callbacks of messages that found the queue full. They run once it has room.
+  private waitingForRoom: Array<() => void> = [];
   private drainCallbacks: Array<(error: Error | null) => void> = [];
   private used = false;
   private waiting = false;
@@ -27,11 +27,11 @@ export class SendQueue {
     if (this.failure !== null) {
       return;
     }
-    if (hasRoom && this.held.length === 0) {
+    if (hasRoom && this.waitingForRoom.length === 0) {
       process.nextTick(callback);
       return;
     }
-    this.held.push(callback);
+    this.waitingForRoom.push(callback);
     this.wait();
   }
 
@@ -47,8 +47,8 @@ export class SendQueue {
       process.nextTick(callback, this.failure);
       return false;
     }
-    if (this.waiting || this.held.length > 0) {
-      // The notification already asked for is followed by one for the empty queue.
+    if (this.waiting || this.waitingForRoom.length > 0) {
+      // The notification already requested is followed by one for the empty queue.
       this.drainCallbacks.push(callback);
       return false;
     }
@@ -68,15 +68,16 @@ export class SendQueue {
     return false;
   }
 
-  // Asks the native queue for one notification: when it has room if messages are held, else when it is empty.
+  // Requests one notification from the native queue: when it has room if callbacks wait for room, else when it is
+  // empty.
   private wait(): void {
     if (this.waiting || this.failure !== null) {
       return;
     }
-    if (this.held.length === 0 && this.drainCallbacks.length === 0) {
+    if (this.waitingForRoom.length === 0 && this.drainCallbacks.length === 0) {
       return;
     }
-    const untilEmpty = this.held.length === 0;
+    const untilEmpty = this.waitingForRoom.length === 0;
     const result = this.native.waitForSends(untilEmpty, (error) => {
       this.waiting = false;
       this.settle(error, untilEmpty);
@@ -91,7 +92,7 @@ export class SendQueue {
   private settle(error: Error | null, empty: boolean): void {
     if (error !== null) {
       this.failure = error;
-      this.held = [];
+      this.waitingForRoom = [];
       const drained = this.drainCallbacks;
       this.drainCallbacks = [];
       for (const callback of drained) {
@@ -100,12 +101,12 @@ export class SendQueue {
       return;
     }
 
-    const held = this.held;
-    this.held = [];
-    for (const callback of held) {
+    const released = this.waitingForRoom;
+    this.waitingForRoom = [];
+    for (const callback of released) {
       callback();
     }
-    if (empty && this.held.length === 0) {
+    if (empty && this.waitingForRoom.length === 0) {
       const drained = this.drainCallbacks;
       this.drainCallbacks = [];
       for (const callback of drained) {

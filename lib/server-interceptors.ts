@@ -511,9 +511,9 @@ function remoteFromPeer(peer: string): Pick<ConnectionInfo, 'remoteAddress' | 'r
  * same turn of the event loop goes out in one batch with them, which saves a round trip through the completion
  * pump per call. Whatever is still held at the end of the turn is sent then.
  *
- * Streams go through the call's native queues instead: the native layer reads the requests of client-streaming
- * and bidi methods ahead (read-ahead.ts), and queues the responses of server-streaming and bidi methods
- * (send-queue.ts), with the status waiting until the messages before it were sent.
+ * Streams go through the call's native queues instead. The native layer reads the requests of client-streaming
+ * and bidi methods ahead (read-ahead.ts) and queues the responses of server-streaming and bidi methods
+ * (send-queue.ts). A status waits until the messages queued before it were sent.
  *
  * The call ends when the status is sent or when C-core reports it closed (client cancellation, deadline, a broken
  * connection, or an error of C-core's such as an oversized request). Either way the listener's `onCancel` runs

@@ -10,7 +10,7 @@ namespace {
 
 // Bounds of the queue of one stream. 16 messages is the default highWaterMark of an object-mode Node.js Readable,
 // which is how far the stream that consumes the messages reads ahead itself. The byte bound keeps a stream of
-// large messages to about 1 MiB of queued data; a single message larger than that is still received, alone. When
+// large messages to about 1 MiB of queued data, though a single larger message is still received, alone. When
 // either bound is reached the reader stops receiving, and HTTP/2 flow control then pushes back on the sender.
 constexpr size_t kMaxQueuedMessages = 16;
 constexpr size_t kMaxQueuedBytes = 1024 * 1024;
@@ -33,7 +33,7 @@ ReadAhead::~ReadAhead() {
 }
 
 Napi::Value ReadAhead::Read(Napi::Env env, Napi::Object call_object, Napi::Function callback) {
-  Taken taken;
+  TakenMessages taken;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (waiting_) throw Napi::Error::New(env, "readMessages: a read is already waiting for messages");
@@ -44,7 +44,7 @@ Napi::Value ReadAhead::Read(Napi::Env env, Napi::Object call_object, Napi::Funct
     }
     if (HasDeliverableLocked()) {
       taken = TakeLocked();
-      // JavaScript asks for more, so it handled what it took before: the queue has room again.
+      // JavaScript requests more, so it has handled what it took before and the queue has room again.
       if (!receiving_ && end_ == End::kNone) StartReceiveLocked();
     } else {
       waiting_ = true;
@@ -97,10 +97,10 @@ void ReadAhead::OnReceived(bool ok) {
     receive_buffer_ = nullptr;
 
     if (waiting_) {
-      // JavaScript is idle and waits for this message. The next receive starts once JavaScript handled it (see
-      // Deliver), because a receive that waits for data makes C-core send a WINDOW_UPDATE frame at once: started
-      // here, that frame would go out alone instead of with the reply that a ping-pong peer sends, and both
-      // peers would pay a write and a read for it.
+      // JavaScript is idle and waits for this message, so the next receive starts once JavaScript handled it (see
+      // Deliver). A receive that waits for data makes C-core send a WINDOW_UPDATE frame at once. Started here,
+      // that frame would go out alone instead of with the reply of a ping-pong peer, at the cost of a write and a
+      // read on each side.
       if (!delivery_posted_) {
         delivery_posted_ = true;
         post = true;
@@ -113,16 +113,16 @@ void ReadAhead::OnReceived(bool ok) {
 }
 
 void ReadAhead::Delivery::Run(napi_env env) {
-  // With a null env the environment is being torn down; dropping `reader_` is all there is to do.
+  // A null env means the environment is being torn down, and dropping `reader_` is all there is to do.
   if (env != nullptr) reader_->Deliver(Napi::Env(env));
 }
 
 void ReadAhead::Deliver(Napi::Env env) {
-  Taken taken;
+  TakenMessages taken;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     delivery_posted_ = false;
-    // A Read that came first may have taken the messages already; the callback then keeps waiting.
+    // A Read that came first may have taken the messages already, and then the callback keeps waiting.
     if (!waiting_ || closed_ || !HasDeliverableLocked()) return;
     waiting_ = false;
     taken = TakeLocked();
@@ -157,8 +157,8 @@ bool ReadAhead::HasRoomLocked() const {
   return queue_.size() < kMaxQueuedMessages && queued_bytes_ < kMaxQueuedBytes;
 }
 
-ReadAhead::Taken ReadAhead::TakeLocked() {
-  Taken taken;
+ReadAhead::TakenMessages ReadAhead::TakeLocked() {
+  TakenMessages taken;
   taken.messages.swap(queue_);
   queued_bytes_ = 0;
   if (end_ != End::kNone && !end_taken_) {
@@ -176,7 +176,7 @@ void ReadAhead::StartReceiveLocked() {
   self_ = shared_from_this();
   grpc_call_error error = grpc_call_start_batch(call_, &op, 1, &receive_operation_, nullptr);
   if (error != GRPC_CALL_OK) {
-    // C-core refuses receives on a call that is over; JavaScript sees the failure after the queued messages.
+    // C-core rejects receives on a call that is over, and JavaScript gets the failure after the queued messages.
     // The caller holds another reference, so dropping `self_` cannot destroy the reader here.
     receiving_ = false;
     self_.reset();
@@ -184,7 +184,7 @@ void ReadAhead::StartReceiveLocked() {
   }
 }
 
-Napi::Array ReadAhead::ToArray(Napi::Env env, Taken& taken) {
+Napi::Array ReadAhead::ToArray(Napi::Env env, TakenMessages& taken) {
   Napi::Array result = Napi::Array::New(env);
   uint32_t index = 0;
   try {

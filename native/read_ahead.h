@@ -5,9 +5,9 @@
 // Threads: Read and Close run on the JavaScript thread, OnReceived on the poller thread; `mutex_` guards the state
 // that both touch. JavaScript references (`callback_`, `call_object_`) are used on the JavaScript thread only.
 //
-// Ownership: the reader holds its own reference to the grpc_call, dropped by the destructor. It keeps itself alive
-// (`self_`) while a receive is in flight, and each posted delivery holds it too, so it may be destroyed on either
-// thread; by then Close or the delivery already released the JavaScript references.
+// Ownership: the reader keeps its own reference to the grpc_call, dropped by the destructor. It keeps itself alive
+// (`self_`) while a receive is in flight, and each posted delivery keeps a reference to it too. So it may be
+// destroyed on either thread, and by then Close or the delivery already released the JavaScript references.
 #pragma once
 
 #include <grpc/grpc.h>
@@ -36,12 +36,12 @@ class ReadAhead : public std::enable_shared_from_this<ReadAhead> {
   // Throws when a callback is already waiting.
   Napi::Value Read(Napi::Env env, Napi::Object call_object, Napi::Function callback);
 
-  // Stops receiving for good and releases the JavaScript references; cancels the call if a receive is in flight,
+  // Stops receiving for good and releases the JavaScript references. Cancels the call if a receive is in flight,
   // as dropping the last reference to the call would. JavaScript thread, also during environment teardown.
   void Close();
 
  private:
-  // How the stream ended, in the order JavaScript must see it: after every queued message.
+  // End of the stream, which JavaScript must get after every queued message.
   enum class End { kNone, kEndOfStream, kFailed };
 
   class ReceiveOperation : public Operation {
@@ -63,8 +63,8 @@ class ReadAhead : public std::enable_shared_from_this<ReadAhead> {
     std::shared_ptr<ReadAhead> reader_;
   };
 
-  // What one Read or delivery hands to JavaScript, taken out of the queue under the lock.
-  struct Taken {
+  // Messages and end that one Read or delivery takes out of the queue under the lock, for JavaScript.
+  struct TakenMessages {
     std::deque<grpc_byte_buffer*> messages;
     End end = End::kNone;
   };
@@ -76,9 +76,9 @@ class ReadAhead : public std::enable_shared_from_this<ReadAhead> {
 
   bool HasDeliverableLocked() const;
   bool HasRoomLocked() const;
-  Taken TakeLocked();
+  TakenMessages TakeLocked();
   void StartReceiveLocked();
-  static Napi::Array ToArray(Napi::Env env, Taken& taken);
+  static Napi::Array ToArray(Napi::Env env, TakenMessages& taken);
 
   grpc_call* const call_;
   const std::shared_ptr<CompletionPump> pump_;

@@ -104,7 +104,7 @@ void SendQueue::OnSent(bool ok) {
 }
 
 void SendQueue::Delivery::Run(napi_env env) {
-  // With a null env the environment is being torn down; dropping `queue_` is all there is to do.
+  // A null env means the environment is being torn down, and dropping `queue_` is all there is to do.
   if (env != nullptr) queue_->Deliver(Napi::Env(env));
 }
 
@@ -148,7 +148,7 @@ void SendQueue::StartNextLocked() {
   self_ = shared_from_this();
   grpc_call_error error = grpc_call_start_batch(call_, ops, count, &send_operation_, nullptr);
   if (error != GRPC_CALL_OK) {
-    // C-core refuses sends on a call that is over. The caller holds another reference, so dropping `self_`
+    // C-core rejects sends on a call that is over. The caller has another reference, so dropping `self_`
     // cannot destroy the queue here.
     self_.reset();
     queued_count_--;

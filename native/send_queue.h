@@ -8,10 +8,10 @@
 // Threads: Queue, Wait and Close run on the JavaScript thread, OnSent on the poller thread; `mutex_` guards the
 // state that both touch. JavaScript references (`callback_`, `call_object_`) are used on the JavaScript thread only.
 //
-// Ownership: the queue holds its own reference to the grpc_call, dropped by the destructor, and owns the byte
+// Ownership: the queue keeps its own reference to the grpc_call, dropped by the destructor, and owns the byte
 // buffers of queued messages. It keeps itself alive (`self_`) while a send is in flight, and each posted delivery
-// holds it too. It keeps the call's JavaScript object alive only while a Wait callback is pending: holding it for
-// every queued message would cost a wake-up of the JavaScript thread each time the queue empties.
+// keeps a reference to it too. It keeps the call's JavaScript object alive only while a Wait callback is pending,
+// because releasing it each time the queue empties would cost a wake-up of the JavaScript thread.
 // NOTE: so a call object that is collected with sends queued cancels its call (Call::Close). The server call keeps
 // its object referenced until the call ends, through its GRPC_OP_RECV_CLOSE_ON_SERVER batch.
 #pragma once
@@ -41,8 +41,8 @@ class SendQueue : public std::enable_shared_from_this<SendQueue> {
   // failed, messages are dropped, because C-core ended the call, and the result is false.
   bool Queue(grpc_byte_buffer* message, uint32_t flags, bool initial_metadata);
 
-  // Returns null when the queue has room (or, with `until_empty`, holds nothing), the Error of a failed send, or
-  // undefined; then `callback` is called once with null or the Error when that becomes true, on a later task.
+  // Returns null when the queue has room (with `until_empty`: is empty), or the Error of a failed send. Otherwise
+  // returns undefined and calls `callback` once with null or the Error when that becomes true, on a later task.
   // Throws when a callback is already waiting.
   Napi::Value Wait(Napi::Env env, Napi::Object call_object, bool until_empty, Napi::Function callback);
 

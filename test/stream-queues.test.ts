@@ -93,7 +93,7 @@ describe('stream message queues', function () {
     return started!.client.makeServerStreamRequest(SERVICE.serverStream.path, identity, identity, request);
   }
 
-  it('delivers every message in order before the status to a slow reader', async () => {
+  it('delivers messages before the status', async () => {
     const call = openServerStream(streamRequest(300, 1024));
     const indexes: number[] = [];
     // Messages read plus those waiting in the stream's buffer when the status arrives: all must be there by then.
@@ -128,7 +128,7 @@ describe('stream message queues', function () {
     assert.strictEqual(deliveredAtStatus, 300);
   });
 
-  it('holds back a server writer that ignores backpressure', async () => {
+  it('bounds a writer ignoring backpressure', async () => {
     const total = 2000;
     const message = Buffer.alloc(64 * 1024);
     let callbacks = 0;
@@ -163,7 +163,7 @@ describe('stream message queues', function () {
     assert.strictEqual(callbacks, total);
   });
 
-  it('ends a cancelled stream with CANCELLED and no later messages', async () => {
+  it('cancels with no later messages', async () => {
     serverStream = (call) => {
       // Writes until cancelled, so that messages are queued on both sides when the client cancels.
       const writeMore = () => {
@@ -212,7 +212,7 @@ describe('stream message queues', function () {
     assert.deepStrictEqual(indexes, [...Array(500).keys()]);
   });
 
-  it('releases queued messages when a worker ends', async () => {
+  it('releases queues when a worker ends', async () => {
     const result = await runChild(path.join(__dirname, 'fixtures', 'stream-queues-child.ts'), [], 25000);
     assertCleanExit(result, 'the child');
     assert.deepStrictEqual(linesOf(result), [
