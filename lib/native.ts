@@ -103,7 +103,7 @@ export interface NativeCall {
     statusDetails?: string, trailingMetadata?: NativeMetadata): void;
   /**
    * Takes the messages received so far. The first call starts read-ahead: from then on the native layer keeps a
-   * receive in flight and queues up to 16 messages or 1 MiB, so a call must not also use `recvMessage` batches.
+   * receive in flight and queues up to 16 messages or 256 KiB, so a call must not also use `recvMessage` batches.
    * Returns the queued messages, or, with none queued, `undefined`, and then calls `callback` once with the next
    * ones. A callback that returns false delays the next receive until the next `readMessages` call. Throws when a
    * callback is still waiting.
@@ -111,7 +111,7 @@ export interface NativeCall {
   readMessages(callback: (messages: NativeReadResult) => boolean): NativeReadResult | undefined;
   /**
    * Queues a message to be sent after those queued before it, without waiting for them, and returns whether the
-   * queue (up to 16 messages or 1 MiB) has room for more. `flags` are C-core write flags, as `sendMessageFlags`;
+   * queue (up to 16 messages or 256 KiB) has room for more. `flags` are C-core write flags, as `sendMessageFlags`;
    * with `initialMetadata`, empty initial metadata goes out in the same batch. A call must not also use
    * `sendMessage` batches. After a send failed, messages are dropped and the result is false.
    */
