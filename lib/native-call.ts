@@ -58,6 +58,7 @@ export class NativeClientCall implements Call {
   private readonly sendQueue: SendBatch[] = [];
   private sendInFlight = false;
   private singleResponse = false;
+  private halfClosed = false;
 
   private metadataReceived = false;
   private readInFlight = false;
@@ -70,7 +71,8 @@ export class NativeClientCall implements Call {
   constructor(private readonly native: NativeCall, private readonly method: string,
     private readonly callsInFlight?: Set<NativeClientCall>) {
     callsInFlight?.add(this);
-    this.reader = new ReadAheadBuffer(native, () => this.onReadAvailable());
+    // A call that has not half-closed may answer each message, as a bidi ping-pong does.
+    this.reader = new ReadAheadBuffer(native, () => this.onReadAvailable(), () => !this.halfClosed);
   }
 
   start(metadata: Metadata, listener: InterceptingListener): void {
@@ -138,6 +140,7 @@ export class NativeClientCall implements Call {
   }
 
   halfClose(): void {
+    this.halfClosed = true;
     this.collectSends(BatchOp.SEND_CLOSE_FROM_CLIENT);
   }
 

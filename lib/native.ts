@@ -105,10 +105,12 @@ export interface NativeCall {
    * Takes the messages received so far. The first call starts read-ahead: from then on the native layer keeps a
    * receive in flight and queues up to 16 messages or 256 KiB, so a call must not also use `recvMessage` batches.
    * Returns the queued messages, or, with none queued, `undefined`, and then calls `callback` once with the next
-   * ones. A callback that returns false delays the next receive until the next `readMessages` call. Throws when a
-   * callback is still waiting.
+   * ones. With `expectReplies` (a bidi stream that may answer each message), a message that finds the callback
+   * waiting is handed over before the next receive starts, and a callback that returns false delays that receive
+   * until the next `readMessages` call. Throws when a callback is still waiting.
    */
-  readMessages(callback: (messages: NativeReadResult) => boolean): NativeReadResult | undefined;
+  readMessages(callback: (messages: NativeReadResult) => boolean, expectReplies?: boolean):
+    NativeReadResult | undefined;
   /**
    * Queues a message to be sent after those queued before it, without waiting for them, and returns whether the
    * queue (up to 16 messages or 256 KiB) has room for more. `flags` are C-core write flags, as `sendMessageFlags`;

@@ -20,7 +20,8 @@ export class ReadAheadBuffer {
    * false when it queued a send that has not started yet. The native layer then starts its next receive only on
    * the next take, after that send, so that C-core's flow-control update goes out in the same write.
    */
-  constructor(private readonly native: NativeCall, private readonly onAvailable: () => boolean) {}
+  constructor(private readonly native: NativeCall, private readonly onAvailable: () => boolean,
+    private readonly expectReplies: () => boolean) {}
 
   /**
    * Returns the next item, or undefined when none has arrived yet; `onAvailable` then runs once it has. After the
@@ -66,7 +67,7 @@ export class ReadAheadBuffer {
         this.waiting = false;
         this.store(delivered);
         return this.onAvailable();
-      });
+      }, this.expectReplies());
     } catch (error) {
       // The native call was released because the environment is closing.
       result = [error as Error];

@@ -552,7 +552,9 @@ export class BaseServerInterceptingCall implements ServerInterceptingCallInterfa
     this.peer = incoming.call.getPeer();
     this.singleResponse = handler.type === 'unary' || handler.type === 'clientStream';
     const requestStream = handler.type === 'clientStream' || handler.type === 'bidi';
-    this.reader = requestStream ? new ReadAheadBuffer(incoming.call, () => this.onReadAvailable()) : null;
+    this.reader = requestStream
+      ? new ReadAheadBuffer(incoming.call, () => this.onReadAvailable(), () => handler.type === 'bidi')
+      : null;
     this.sends = this.singleResponse ? null : new SendQueue(incoming.call);
     if (handler.type === 'unary') {
       // An interceptor may start the call later; until then nothing else would notice a cancellation.

@@ -156,7 +156,7 @@ Napi::Value Call::ReadMessages(const Napi::CallbackInfo& info) {
   grpc_call* call = Get(env);
 
   if (reader_ == nullptr) reader_ = std::make_shared<ReadAhead>(call, pump_);
-  return reader_->Read(env, Value(), info[0].As<Napi::Function>());
+  return reader_->Read(env, Value(), info[0].As<Napi::Function>(), info[1].ToBoolean().Value());
 }
 
 Napi::Value Call::QueueMessage(const Napi::CallbackInfo& info) {

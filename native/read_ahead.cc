@@ -34,12 +34,13 @@ ReadAhead::~ReadAhead() {
   grpc_call_unref(call_);
 }
 
-Napi::Value ReadAhead::Read(Napi::Env env, Napi::Object call_object, Napi::Function callback) {
+Napi::Value ReadAhead::Read(Napi::Env env, Napi::Object call_object, Napi::Function callback, bool expect_replies) {
   TakenMessages taken;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (waiting_) throw Napi::Error::New(env, "readMessages: a read is already waiting for messages");
     if (closed_) throw Napi::Error::New(env, "readMessages: the call was released");
+    expect_replies_ = expect_replies;
     if (!started_) {
       started_ = true;
       StartReceiveLocked();
@@ -98,18 +99,16 @@ void ReadAhead::OnReceived(bool ok) {
     }
     receive_buffer_ = nullptr;
 
-    if (waiting_) {
-      // JavaScript is idle and waits for this message, so the next receive starts once JavaScript handled it (see
-      // Deliver). A receive that waits for data makes C-core send a WINDOW_UPDATE frame at once. Started here,
-      // that frame would go out alone instead of with the reply of a ping-pong peer, at the cost of a write and a
-      // read on each side.
-      if (!delivery_posted_) {
-        delivery_posted_ = true;
-        post = true;
-      }
-    } else if (end_ == End::kNone && !closed_ && HasRoomLocked()) {
-      StartReceiveLocked();
+    if (waiting_ && !delivery_posted_) {
+      delivery_posted_ = true;
+      post = true;
     }
+    // On a call that may reply, with JavaScript idle and waiting for this message, the next receive starts once
+    // JavaScript handled it (see Deliver). A receive that waits for data makes C-core send a WINDOW_UPDATE frame at
+    // once. Started here, that frame would go out alone instead of with the reply of a ping-pong peer, at the cost
+    // of a write and a read on each side. Other streams keep reading, so that flow control keeps granting window.
+    bool deferred = waiting_ && expect_replies_;
+    if (!deferred && end_ == End::kNone && !closed_ && HasRoomLocked()) StartReceiveLocked();
   }
   if (post) pump_->Post(new Delivery(reader));
 }
