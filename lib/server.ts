@@ -519,7 +519,7 @@ function outstandingRequestCallsOf(options: ChannelOptions): number {
   }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_OUTSTANDING_REQUEST_CALLS) {
     throw new TypeError(`Server: option ${OUTSTANDING_REQUEST_CALLS_OPTION} must be an integer from 1 to ` +
-      `${MAX_OUTSTANDING_REQUEST_CALLS}, got ${describe(value)}`);
+      `${MAX_OUTSTANDING_REQUEST_CALLS}, got ${typeof value === 'number' ? value : describe(value)}`);
   }
   return value;
 }

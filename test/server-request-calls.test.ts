@@ -36,6 +36,9 @@ describe('Server outstanding request calls', () => {
       assert.throws(() => new Server({ [OUTSTANDING_REQUEST_CALLS_OPTION]: value } as any), (error: Error) => {
         assert.ok(error instanceof TypeError, `${String(value)}: ${error}`);
         assert.match(error.message, /grpc-native\.outstanding_request_calls must be an integer from 1 to 65536/);
+        if (typeof value === 'number') {
+          assert.ok(error.message.endsWith(`got ${value}`), error.message);
+        }
         return true;
       });
     }

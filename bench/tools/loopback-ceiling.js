@@ -22,6 +22,10 @@ if (process.argv[2] === '--reader') {
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 } else {
   const seconds = Number(process.argv[2] ?? 4);
+  if (!(seconds > 0)) {
+    console.error(`loopback-ceiling: the duration must be a positive number of seconds, got "${process.argv[2]}"`);
+    process.exit(2);
+  }
   const reader = fork(__filename, ['--reader']);
   reader.once('message', ({ port }) => {
     const socket = net.connect(port, '127.0.0.1');
