@@ -9,20 +9,10 @@ import { Channel } from '../lib/channel';
 import { InterceptingCall, Interceptor } from '../lib/client-interceptors';
 import { binding, BatchOp } from '../lib/native';
 import type { NativeCall, NativeMetadata } from '../lib/native';
+import { identity, rawMethod } from './helpers/raw-method';
 
-const identity = (value: Buffer): Buffer => value;
-
-function method(name: string, requestStream: boolean, responseStream: boolean) {
-  return {
-    path: `/batches.Test/${name}`,
-    requestStream,
-    responseStream,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  };
-}
+const method = (name: string, requestStream: boolean, responseStream: boolean) =>
+  rawMethod('batches.Test', name, requestStream, responseStream);
 
 const SERVICE = {
   Echo: method('Echo', false, false),

@@ -11,20 +11,10 @@ import { Status } from '../lib/constants';
 import { Server } from '../lib/server';
 import { ServerCredentials } from '../lib/server-credentials';
 import { assertCleanExit, linesOf, runChild } from './robustness/support';
+import { identity, rawMethod } from './helpers/raw-method';
 
-const identity = (value: Buffer): Buffer => value;
-
-function method(name: string, requestStream: boolean, responseStream: boolean) {
-  return {
-    path: `/queues.Tester/${name}`,
-    requestStream,
-    responseStream,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  };
-}
+const method = (name: string, requestStream: boolean, responseStream: boolean) =>
+  rawMethod('queues.Tester', name, requestStream, responseStream);
 
 const SERVICE = {
   serverStream: method('ServerStream', false, true),
