@@ -84,6 +84,11 @@ export class NativeClientCall implements Call {
     sends.metadataFlags = initialMetadataFlags(metadata);
     this.startReceive(BatchOp.RECV_INITIAL_METADATA, (result) => {
       this.metadataReceived = true;
+      if (!this.singleResponse) {
+        // Receive messages into read-ahead now, because C-core withholds the status while messages wait unread,
+        // and a listener that never reads must still get a failure status.
+        this.reader.start();
+      }
       this.listener?.onReceiveMetadata(metadataFromNative(result.metadata ?? []));
       this.maybeDeliverStatus();
     });

@@ -37,7 +37,16 @@ export class ReadAheadBuffer {
     return this.end;
   }
 
-  /** Returns whether a take or isDrained started the native read-ahead. */
+  /**
+   * Starts the native read-ahead before the reader asks for a message. C-core withholds the status while received
+   * messages wait unread in it, so a call whose reader never reads would otherwise never learn that it failed.
+   * NOTE: read-ahead stops at its bound (256 KiB), so a status behind more unread messages still waits for reads.
+   */
+  start(): void {
+    this.fetch();
+  }
+
+  /** Returns whether a take, isDrained or start started the native read-ahead. */
   isStarted(): boolean {
     return this.started;
   }
