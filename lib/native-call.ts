@@ -65,6 +65,7 @@ export class NativeClientCall implements Call {
   private receivedStatus: StatusObject | null = null;
   private statusDelivered = false;
   private startedInCore = false;
+  private cancelledByClient = false;
   private readonly reader: ReadAheadBuffer;
 
   /** `callsInFlight` is the channel's set of calls that have no status yet; the call keeps it current. */
@@ -151,6 +152,8 @@ export class NativeClientCall implements Call {
 
   cancelWithStatus(status: Status, details: string): void {
     this.traceCall(() => `cancelled with status ${status} "${details}"`);
+    // Messages that read-ahead holds are dropped from here on: a caller that cancels wants no more, as in grpc-js.
+    this.cancelledByClient = true;
     this.native.cancelWithStatus(status, details);
   }
 
@@ -327,7 +330,7 @@ export class NativeClientCall implements Call {
 
   private finishRead(item: ReadItem): void {
     this.readInFlight = false;
-    if (Buffer.isBuffer(item) && !this.statusDelivered) {
+    if (Buffer.isBuffer(item) && !this.statusDelivered && !this.cancelledByClient) {
       this.listener?.onReceiveMessage(item);
     }
     this.maybeDeliverStatus();
@@ -360,7 +363,9 @@ export class NativeClientCall implements Call {
         if (!Buffer.isBuffer(item)) {
           return true;
         }
-        this.listener?.onReceiveMessage(item);
+        if (!this.cancelledByClient) {
+          this.listener?.onReceiveMessage(item);
+        }
       }
     } finally {
       this.readInFlight = false;
