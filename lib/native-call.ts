@@ -5,7 +5,7 @@
  * C-core takes one message at a time, so send batches go out one after another: a batch waits until the one before
  * it completed. Receives are separate because each completes at a different time: initial metadata, the status, and
  * the messages of a response stream, which the native layer reads ahead (read-ahead.ts) and hands over one per
- * `startRead`. The listener sees metadata first, then messages, then exactly one status: a status that arrives
+ * `startRead`. The listener receives metadata first, then messages, then exactly one status: a status that arrives
  * while metadata or a read is still outstanding waits for them.
  *
  * When the first send batch already half-closes (unary and server-streaming calls), no later send can wait for it,
@@ -72,7 +72,7 @@ export class NativeClientCall implements Call {
   constructor(private readonly native: NativeCall, private readonly method: string,
     private readonly callsInFlight?: Set<NativeClientCall>) {
     callsInFlight?.add(this);
-    // A call that has not half-closed may answer each message, as a bidi ping-pong does.
+    // A call that has not half-closed may reply to each message, as a bidi ping-pong does.
     this.reader = new ReadAheadBuffer(native, () => this.onReadAvailable(), () => !this.halfClosed);
   }
 
@@ -136,7 +136,7 @@ export class NativeClientCall implements Call {
       });
       return;
     }
-    // Sends go first, so that C-core sees the initial metadata before any receive: the microtask that flushes
+    // Sends go first, so that C-core receives the initial metadata before any receive: the microtask that flushes
     // them was queued before this one.
     if (this.pendingSends !== null) {
       queueMicrotask(() => this.takeRead(false));
@@ -152,7 +152,8 @@ export class NativeClientCall implements Call {
 
   cancelWithStatus(status: Status, details: string): void {
     this.traceCall(() => `cancelled with status ${status} "${details}"`);
-    // Messages that read-ahead holds are dropped from here on: a caller that cancels wants no more, as in grpc-js.
+    // Messages queued in read-ahead are dropped from here on, because a caller that cancels expects no more (grpc-js
+    // delivers none either).
     this.cancelledByClient = true;
     this.native.cancelWithStatus(status, details);
   }
@@ -294,7 +295,7 @@ export class NativeClientCall implements Call {
   }
 
   private startReceive(op: number, onResult: (result: NativeBatchResult) => void): void {
-    // Sends go first, so that C-core sees the initial metadata before any receive.
+    // Sends go first, so that C-core receives the initial metadata before any receive.
     if (this.pendingSends !== null) {
       this.pendingReceives.push({ op, onResult });
     } else {
@@ -309,7 +310,7 @@ export class NativeClientCall implements Call {
       });
     } catch (error) {
       // C-core refuses receives once the call is over; an empty result reads as "no more messages".
-      this.traceCall(() => `receive batch refused: ${(error as Error).message}`);
+      this.traceCall(() => `receive batch rejected: ${(error as Error).message}`);
       process.nextTick(receive.onResult, { message: null });
     }
   }

@@ -105,7 +105,7 @@ export interface NativeCall {
    * Takes the messages received so far. The first call starts read-ahead: from then on the native layer keeps a
    * receive in flight and queues up to 16 messages or 256 KiB, so a call must not also use `recvMessage` batches.
    * Returns the queued messages, or, with none queued, `undefined`, and then calls `callback` once with the next
-   * ones. With `expectReplies` (a bidi stream that may answer each message), a message that finds the callback
+   * ones. With `expectReplies` (a bidi stream that may reply to each message), a message that finds the callback
    * waiting is handed over before the next receive starts, and a callback that returns false delays that receive
    * until the next `readMessages` call. Throws when a callback is still waiting.
    */

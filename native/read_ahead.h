@@ -33,7 +33,7 @@ class ReadAhead : public std::enable_shared_from_this<ReadAhead> {
   // Returns the queued messages as an array of Buffers, ending with `null` at the end of the stream or with an
   // Error when a receive failed. With nothing queued, returns undefined and calls `callback` once with the next
   // such array, on a later task; `call_object` is kept alive until then. The first call starts receiving.
-  // `expect_replies` marks a call that may answer each message with a send (a bidi stream that is still open).
+  // `expect_replies` marks a call that may reply to each message with a send (a bidi stream that is still open).
   // Throws when a callback is already waiting.
   Napi::Value Read(Napi::Env env, Napi::Object call_object, Napi::Function callback, bool expect_replies);
 

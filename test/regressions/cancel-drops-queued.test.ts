@@ -1,6 +1,6 @@
 /**
  * A client that cancels a response stream from its `data` handler gets no more messages, as with grpc-js, even
- * though read-ahead already holds the ones that followed.
+ * though read-ahead already contains the ones that followed.
  */
 import * as assert from 'assert';
 
@@ -12,7 +12,7 @@ import { ECHO_SERVICE, identity, shutdownServer, startEchoServer } from '../robu
 
 type ServerStream = NodeJS.EventEmitter & { write(message: Buffer): boolean; end(): void };
 
-/** Answers the first request message with 2,000 messages of 1,000 bytes. */
+/** Responds to the first request message with 2,000 messages of 1,000 bytes. */
 const BURST_STREAM = {
   echo() {},
   stream(call: ServerStream) {
