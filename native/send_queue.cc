@@ -135,6 +135,9 @@ bool SendQueue::WaitOverLocked() const {
   return failed_ || (wait_until_empty_ ? queued_count_ == 0 : HasRoomLocked());
 }
 
+// NOTE: this starts a C-core batch while `mutex_` is held. That is safe for server calls, the only users today.
+// On a client call, C-core could run a metadata plugin inline here, and a plugin that queued a message would then
+// deadlock on `mutex_`.
 void SendQueue::StartNextLocked() {
   in_flight_ = pending_.front();
   pending_.pop_front();
